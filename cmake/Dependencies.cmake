@@ -1,0 +1,10 @@
+# Every library comes from Debian (scripts/setup.sh installs them); see ../shared/DEPENDENCIES.md.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(CURL REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(valijson CONFIG REQUIRED)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
