@@ -1,0 +1,67 @@
+#pragma once
+// Device operations as iot-provision performs them. Creation is all-or-nothing: every device
+// of a --count run is inserted in one transaction, or none is.
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/secret_box.hpp"
+#include "fleet/models.hpp"
+#include "idp/local.hpp"
+#include "store/devices.hpp"
+
+namespace iotfleet::fleet {
+
+inline constexpr std::size_t kMaxDevicesPerCreate = 100000;
+
+struct DeviceSpec {
+  std::string model_code;
+  nlohmann::json config = nlohmann::json::object();
+  std::optional<std::string> name;  // with count > 1 each device gets "<name>-<n>"
+  std::size_t count = 1;
+  std::string identity = "local";  // local | keycloak | cert
+};
+
+struct CreatedDevice {
+  std::string key;
+  std::string client_id;
+  std::string model;
+};
+
+/// What the local identity needs to issue secrets.
+struct LocalSecrets {
+  const core::SecretBox& box;
+  const idp::Pepper& pepper;
+};
+
+using Progress = std::function<void(std::size_t done, std::size_t total)>;
+
+/// "iotdevice-<model>-<key>", the client id convention of the reference system.
+std::string client_id_for(const std::string& model_code, const std::string& device_key);
+
+core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const DeviceSpec& spec,
+                                                        const LocalSecrets& secrets,
+                                                        const Progress& progress = {});
+core::Result<std::vector<store::Device>> list_devices(Session& s, const std::optional<std::string>& model_code,
+                                                      const std::optional<std::string>& rotation_state,
+                                                      bool only_inactive);
+core::Result<store::Device> show_device(Session& s, const std::string& key);
+core::Result<store::Device> set_device_config(Session& s, const std::string& key, const nlohmann::json& config);
+core::Result<store::Device> set_device_active(Session& s, const std::string& key, bool active);
+core::Status delete_device(Session& s, const std::string& key);
+
+struct DeviceCredential {
+  store::Device device;
+  std::string secret;
+};
+/// The device's current secret, opened from the secret box (audited as a package download).
+core::Result<DeviceCredential> read_credential(Session& s, const std::string& key, const core::SecretBox& box);
+
+/// Throws not_found naming the key (and, for a malformed key, says what a key looks like).
+store::Device require_device(pqxx::transaction_base& tx, const std::string& key, bool for_update = false);
+
+}  // namespace iotfleet::fleet

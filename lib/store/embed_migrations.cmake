@@ -1,0 +1,16 @@
+# Writes a C++ file with every migration as a raw string literal (included at configure time).
+# Inputs: OUTPUT (the .cpp to write) and FILES (the .sql files, in order).
+set(body "// Generated from lib/store/migrations/*.sql: do not edit.\n#include \"store/migrations.hpp\"\n\nnamespace iotfleet::store {\n\nconst std::vector<Migration>& all_migrations() {\n  static const std::vector<Migration> migrations = {\n")
+foreach(file IN LISTS FILES)
+  get_filename_component(name "${file}" NAME_WE)
+  string(REGEX MATCH "^[0-9]+" number "${name}")
+  if(number STREQUAL "")
+    message(FATAL_ERROR "migration ${file} must start with its number (0002_name.sql)")
+  endif()
+  math(EXPR number "${number}")
+  file(READ "${file}" sql)
+  string(APPEND body "    {${number}, \"${name}\", R\"iotsql(${sql})iotsql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return migrations;\n}\n\n}  // namespace iotfleet::store\n")
+file(WRITE "${OUTPUT}.tmp" "${body}")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
