@@ -16,7 +16,7 @@ packages=(
   # test helpers (the Keycloak stand-in, the croniter differential test) run on Debian's python3
   python3 python3-jwt python3-cryptography python3-croniter
   # scripts
-  procps iproute2 ca-certificates
+  procps iproute2 ca-certificates openssl bc time
 )
 
 missing=()
