@@ -38,7 +38,7 @@ done
 case "$target" in
   firmware_image)
     sources=(lib/firmware/chips.cpp lib/firmware/image.cpp lib/firmware/image_report.cpp
-             lib/core/encoding.cpp lib/core/error.cpp lib/core/files.cpp lib/core/random.cpp)
+             lib/core/digest.cpp lib/core/encoding.cpp lib/core/error.cpp lib/core/files.cpp lib/core/random.cpp)
     seeds=("$fixtures"/esp32/*.bin)
     ;;
   *) echo "fuzz.sh: unknown target '$target'" >&2; usage ;;

@@ -31,14 +31,14 @@ void add_package_command(CLI::App& app, Context& ctx) {
       ->default_str("0x6000");
   cmd->add_option("-o,--out", args.out, "Output file, written 0600 ('-' for standard output)")->default_str("-");
   cmd->add_option("--base-url", args.base_url, "Device endpoint URL (env DEVICE_BASE_URL)");
-  cmd->add_option("--mqtt-url", args.mqtt_url, "MQTT broker URL for devices (env DEVICE_MQTT_URL)");
+  cmd->add_option("--device-mqtt-url", args.mqtt_url, "MQTT broker URL for devices (env DEVICE_MQTT_URL)");
   cmd->add_option("--token-url", args.token_url, "OIDC token URL, for Keycloak identities (env OIDC_TOKEN_URL)");
   cmd->add_option("--wifi-ssid", args.wifi_ssid, "WiFi network name (env WIFI_SSID); the password comes from WIFI_PASSWORD");
   cmd->callback([&ctx] {
     // Check every setting before touching the database, so a mistake costs nothing.
     const auto size = cli::expect(provision::parse_partition_size(args.partition_size));
     const auto base_url = cli::expect(ctx.config.require(provision::kBaseUrl, args.base_url));
-    const auto mqtt_url = cli::expect(ctx.config.require(provision::kMqttUrl, args.mqtt_url));
+    const auto mqtt_url = cli::expect(ctx.config.require(provision::kDeviceMqttUrl, args.mqtt_url));
     const auto wifi_ssid = cli::expect(ctx.config.require(provision::kWifiSsid, args.wifi_ssid));
     const auto token_url = ctx.config.get(provision::kTokenUrl, args.token_url).value_or("");
     const auto wifi_password = ctx.config.get(provision::kWifiPassword).value_or("");
