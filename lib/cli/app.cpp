@@ -8,10 +8,11 @@
 namespace iotfleet::cli {
 
 CLI::Option* add_output_option(CLI::App& app, OutputFormat& out) {
-  static const std::map<std::string, OutputFormat> names{{"table", OutputFormat::table},
-                                                         {"json", OutputFormat::json}};
-  return app.add_option("--output,-o", out, "Output format: table (for people) or json (for scripts)")
-      ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
+  return app
+      .add_option_function<std::string>(
+          "--output,-o", [&out](const std::string& v) { out = v == "json" ? OutputFormat::json : OutputFormat::table; },
+          "Output format: table (for people) or json (for scripts)")
+      ->check(CLI::IsMember({"table", "json"}))
       ->default_str("table");
 }
 

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/clock.hpp"
 #include "core/config.hpp"
 
 namespace iotfleet::core::log {
@@ -32,18 +33,6 @@ const char* level_name(Level level) {
     case Level::error: return "error";
   }
   return "info";
-}
-
-std::string utc_now() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
 }
 
 }  // namespace
@@ -80,7 +69,7 @@ bool enabled(Level level) { return level >= state().level; }
 std::string format_line(Format format, Level level, std::string_view program,
                         std::string_view message, const nlohmann::json& fields) {
   if (format == Format::json) {
-    nlohmann::json line = {{"ts", utc_now()}, {"level", level_name(level)},
+    nlohmann::json line = {{"ts", format_iso_utc(std::chrono::system_clock::now(), true)}, {"level", level_name(level)},
                            {"program", program}, {"msg", message}};
     if (fields.is_object())
       for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();

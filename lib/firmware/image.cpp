@@ -16,6 +16,8 @@
 
 #include "firmware/image.hpp"
 
+#include "core/digest.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -71,15 +73,6 @@ std::string c_string(std::span<const std::uint8_t> field) {
 std::string name_or_unknown(std::optional<std::string_view> name, unsigned raw) {
   if (name) return std::string(*name);
   return "unknown (" + hex_fixed(raw, 1) + ")";
-}
-
-Sha256 sha256_of(std::span<const std::uint8_t> data) {
-  Sha256 out{};
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 ||
-      len != out.size())
-    throw core::Failure(Error::failure("SHA-256 computation failed (OpenSSL EVP_Digest)"));
-  return out;
 }
 
 AppDescription parse_app_desc(std::span<const std::uint8_t> d) {
@@ -176,7 +169,7 @@ core::Result<ImageInfo> parse(std::span<const std::uint8_t> b) {
     std::copy_n(b.begin() + static_cast<std::ptrdiff_t>(info.image_end), stored.size(),
                 stored.begin());
     info.sha256_stored = stored;
-    info.sha256_computed = sha256_of(b.first(info.image_end));
+    info.sha256_computed = core::sha256(b.first(info.image_end));
     info.image_end += stored.size();
   }
   info.trailing_bytes = size - info.image_end;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/digest.hpp"
 #include "core/error.hpp"
 
 namespace iotfleet::firmware {
@@ -21,7 +22,7 @@ inline constexpr std::uint32_t kAppDescMagic = 0xABCD5432;
 /// Largest file read_image() accepts; app partitions are far smaller.
 inline constexpr std::size_t kMaxImageFileSize = 64 * 1024 * 1024;
 
-using Sha256 = std::array<std::uint8_t, 32>;
+using Sha256 = core::Sha256Digest;
 
 struct Segment {
   std::size_t index = 0;

@@ -15,7 +15,7 @@
 namespace iotfleet::provision {
 
 inline constexpr core::Setting kBaseUrl{"--base-url", "DEVICE_BASE_URL", ""};
-inline constexpr core::Setting kMqttUrl{"--mqtt-url", "DEVICE_MQTT_URL", ""};
+inline constexpr core::Setting kDeviceMqttUrl{"--device-mqtt-url", "DEVICE_MQTT_URL", ""};
 inline constexpr core::Setting kTokenUrl{"--token-url", "OIDC_TOKEN_URL", ""};
 inline constexpr core::Setting kWifiSsid{"--wifi-ssid", "WIFI_SSID", ""};
 inline constexpr core::Setting kWifiPassword{"", "WIFI_PASSWORD", ""};  // a secret: never a flag

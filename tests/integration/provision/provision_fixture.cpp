@@ -19,14 +19,23 @@ ProvisionTest::ProvisionTest() {
 }
 
 RunResult ProvisionTest::provision(const std::vector<std::string>& args, RunOptions options) {
+  return tool("iot-provision", args, std::move(options));
+}
+
+RunResult ProvisionTest::firmware(const std::vector<std::string>& args, RunOptions options) {
+  return tool("iot-firmware", args, std::move(options));
+}
+
+RunResult ProvisionTest::tool(const std::string& program, const std::vector<std::string>& args, RunOptions options) {
   // Hermetic: a setting the test removed from `env` must not come from the outer environment.
   for (const char* name : {"DATABASE_URL", "IOT_SECRET_KEY", "IOT_SECRET_PEPPER", "DEVICE_BASE_URL",
-                           "DEVICE_MQTT_URL", "OIDC_TOKEN_URL", "WIFI_SSID", "WIFI_PASSWORD", "IOT_ACTOR"}) {
+                           "DEVICE_MQTT_URL", "OIDC_TOKEN_URL", "WIFI_SSID", "WIFI_PASSWORD", "IOT_ACTOR",
+                           "MQTT_URL"}) {
     options.unset.emplace_back(name);
     options.unset.push_back(std::string(name) + "_FILE");
   }
   for (const auto& [k, v] : env) options.env.emplace(k, v);
-  return run(bin("iot-provision"), args, options);
+  return run(bin(program), args, options);
 }
 
 nlohmann::json ProvisionTest::provision_json(std::vector<std::string> args) {

@@ -1,5 +1,5 @@
 #pragma once
-// Runs iot-provision against a fresh migrated database per test.
+// Runs the executables against a fresh migrated database per test.
 
 #include <gtest/gtest.h>
 
@@ -17,6 +17,10 @@ class ProvisionTest : public ::testing::Test {
 
   /// iot-provision ARGS with this test's database and secrets (extra env overrides).
   RunResult provision(const std::vector<std::string>& args, RunOptions options = {});
+  /// iot-firmware ARGS with the same environment.
+  RunResult firmware(const std::vector<std::string>& args, RunOptions options = {});
+  /// Any built executable with this test's environment.
+  RunResult tool(const std::string& name, const std::vector<std::string>& args, RunOptions options = {});
   /// As provision(), but asserts exit 0 and parses stdout as JSON (adds --output json).
   nlohmann::json provision_json(std::vector<std::string> args);
   /// Creates a model and returns nothing; asserts success.
