@@ -9,6 +9,8 @@ packages=(
   # libraries (see ../shared/DEPENDENCIES.md for versions)
   libpqxx-dev libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
   libpaho-mqtt-dev libboost-dev libyaml-cpp-dev libvalijson-dev libzip-dev
+  # time zones for cron schedules: libcctz reads the system tz database that tzdata installs
+  libcctz-dev tzdata
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   # real services the tests and the quickstart start on loopback
