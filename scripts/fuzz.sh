@@ -41,6 +41,16 @@ case "$target" in
              lib/core/digest.cpp lib/core/encoding.cpp lib/core/error.cpp lib/core/files.cpp lib/core/random.cpp)
     seeds=("$fixtures"/esp32/*.bin)
     ;;
+  jwt)
+    # Seeds and the JWKS that verifies them come from tests/fixtures/jwt/make_seeds.py.
+    sources=(lib/auth/authenticator.cpp lib/auth/basic.cpp lib/auth/jwk.cpp lib/auth/jwks.cpp lib/auth/jwt.cpp
+             lib/auth/rejection.cpp lib/auth/verifier.cpp lib/idp/client_id.cpp lib/idp/local.cpp
+             lib/core/clock.cpp lib/core/config.cpp lib/core/device_key.cpp lib/core/encoding.cpp lib/core/error.cpp
+             lib/core/files.cpp lib/core/random.cpp lib/core/secret_box.cpp)
+    headers=("lib/auth/*.hpp" "lib/idp/*.hpp")  # globbed below, inside $root
+    seeds=("$root"/tests/fixtures/jwt/seeds/*)
+    export IOT_FUZZ_JWKS="$root/tests/fixtures/jwt/jwks.json"
+    ;;
   *) echo "fuzz.sh: unknown target '$target'" >&2; usage ;;
 esac
 
@@ -63,7 +73,7 @@ mkdir -p "$out" "$out/artifacts/$target"
 (
   flock 9
   newest=$(cd "$root" && ls -t "tests/fuzz/fuzz_$target.cpp" "${sources[@]}" lib/firmware/*.hpp \
-           lib/core/*.hpp "$0" | head -n 1)
+           lib/core/*.hpp ${headers[@]+${headers[@]}} scripts/fuzz.sh | head -n 1)
   if [[ ! -x "$bin" || "$root/$newest" -nt "$bin" ]]; then
     echo "fuzz.sh: building $bin with $("$cxx" --version | head -n 1)" >&2
     (cd "$root" && "$cxx" -std=c++20 -g -O1 -fno-omit-frame-pointer \

@@ -1,9 +1,12 @@
 #include "fleet/devices.hpp"
 
+#include <map>
 #include <set>
 
 #include "core/device_key.hpp"
+#include "core/log.hpp"
 #include "fleet/config_schema.hpp"
+#include "idp/client_id.hpp"
 #include "store/audit.hpp"
 #include "store/database.hpp"
 
@@ -13,12 +16,19 @@ namespace {
 constexpr std::size_t kBatchSize = 1000;
 const std::set<std::string> kStates = {"OK", "QUEUED", "PENDING", "TIMEOUT"};
 
-void check_identity(const std::string& identity) {
-  if (identity == "local") return;
-  if (identity == "keycloak" || identity == "cert")
+void check_identity(const std::string& identity, const IdentitySources& ids) {
+  if (identity == "local") {
+    if (!ids.pepper) throw core::Failure(core::Error::failure("internal: local identities need the pepper"));
+    return;
+  }
+  if (identity == "keycloak") {
+    if (!ids.keycloak) throw core::Failure(core::Error::failure("internal: keycloak identities need the provider"));
+    return;
+  }
+  if (identity == "cert")
     throw core::Failure(core::Error::usage(
-        "the '" + identity + "' identity is not available in this version of the toolkit",
-        "use --identity local (the default)"));
+        "the 'cert' identity is not available in this version of the toolkit",
+        "use --identity local (the default) or --identity keycloak"));
   throw core::Failure(core::Error::usage("unknown identity '" + identity + "': use local, keycloak or cert"));
 }
 
@@ -36,7 +46,13 @@ std::string numbered_name(const std::string& base, std::size_t index, std::size_
 }  // namespace
 
 std::string client_id_for(const std::string& model_code, const std::string& device_key) {
-  return "iotdevice-" + model_code + "-" + device_key;
+  return idp::client_id_for(model_code, device_key);
+}
+
+idp::IdentitySpec identity_spec(const store::Device& device, std::string secret) {
+  return {device.client_id, device.name.value_or(device.client_id),
+          "IoT device " + device.key + " of model " + device.model_code + " (managed by iot-provision)",
+          std::move(secret)};
 }
 
 store::Device require_device(pqxx::transaction_base& tx, const std::string& key, bool for_update) {
@@ -48,16 +64,71 @@ store::Device require_device(pqxx::transaction_base& tx, const std::string& key,
   return *device;
 }
 
+namespace {
+
+// The Keycloak clients of one batch of inserted rows, overlapped. Every client created is
+// recorded in `clients` (for undo) before the first failure is thrown.
+void create_clients(idp::IdentityProvider& provider, const store::DeviceModel& model,
+                    const std::vector<store::NewDevice>& rows, const std::map<std::string, std::string>& secrets,
+                    std::vector<std::string>& clients, const std::function<void(std::size_t)>& done) {
+  std::vector<idp::IdentitySpec> specs;
+  for (const auto& row : rows) {
+    store::Device d;
+    d.key = row.key;
+    d.client_id = row.client_id;
+    d.model_code = model.code;
+    d.name = row.name;
+    specs.push_back(identity_spec(d, secrets.at(row.key)));
+  }
+  const auto results = provider.create_many(specs, [&](std::size_t n, std::size_t) { done(n); });
+  std::optional<core::Error> first;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok()) clients.push_back(specs[i].client_id);
+    else if (!first) first = results[i].error();
+  }
+  if (first) throw core::Failure(*first);
+}
+
+// Deletes the clients of a failed creation; what cannot be deleted is reported, by client id.
+void undo_clients(idp::IdentityProvider& provider, const std::vector<std::string>& clients, core::Error& error) {
+  if (clients.empty()) return;
+  const auto results = provider.remove_many(clients);
+  std::vector<std::string> left;
+  for (std::size_t i = 0; i < results.size(); ++i)
+    if (!results[i].ok()) left.push_back(clients[i]);
+  if (left.empty()) return;
+  core::log::warn("could not remove Keycloak clients of devices that were not created",
+                  {{"clients", left}, {"count", left.size()}});
+  error.hint += std::string(error.hint.empty() ? "" : "; ") + std::to_string(left.size()) +
+                " Keycloak client(s) of devices that were not created are left behind (listed in the log, "
+                "e.g. '" + left.front() + "'): delete them in Keycloak";
+}
+
+}  // namespace
+
 core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const DeviceSpec& spec,
-                                                        const LocalSecrets& secrets,
-                                                        const Progress& progress) {
-  return store::in_transaction(s.db, "create devices of model '" + spec.model_code + "'", [&](pqxx::work& tx) {
-    check_identity(spec.identity);
+                                                        const LocalSecrets& secrets, const Progress& progress) {
+  return create_devices(s, spec, IdentitySources{secrets.box, &secrets.pepper, nullptr}, progress);
+}
+
+core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const DeviceSpec& spec,
+                                                        const IdentitySources& ids, const Progress& progress) {
+  const std::string what = "create devices of model '" + spec.model_code + "'";
+  std::vector<std::string> clients;  // created in Keycloak so far: deleted again on failure
+  auto fail = [&](core::Error error) {
+    if (ids.keycloak) undo_clients(*ids.keycloak, clients, error);
+    return error;
+  };
+  try {
+    check_identity(spec.identity, ids);
     if (spec.count < 1 || spec.count > kMaxDevicesPerCreate)
       throw core::Failure(core::Error::usage("--count must be between 1 and " +
                                              std::to_string(kMaxDevicesPerCreate)));
     if (spec.name && (spec.name->empty() || spec.name->size() > 200))
       throw core::Failure(core::Error::failure("a device name must have 1 to 200 characters"));
+    const bool keycloak = spec.identity == "keycloak";
+
+    pqxx::work tx(s.db);
     // Lock the model row so it cannot be deleted while its devices are being created.
     const auto model = require_model(tx, spec.model_code, true);
     check_config(model, spec.config);
@@ -72,6 +143,8 @@ core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const Device
       // sends its slot round again with a fresh key.
       std::vector<std::size_t> waiting(n);
       for (std::size_t i = 0; i < n; ++i) waiting[i] = start + i;
+      std::vector<store::NewDevice> batch;  // inserted rows, for their Keycloak clients
+      std::map<std::string, std::string> secrets;
       for (int attempt = 0; !waiting.empty(); ++attempt) {
         if (attempt == 10)
           throw core::Failure(core::Error::failure("could not find unused device keys after 10 attempts"));
@@ -81,27 +154,59 @@ core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const Device
           std::string key;
           do key = core::generate_device_key();
           while (!used.insert(key).second);
-          const auto credential = idp::issue_local_credential(secrets.box, secrets.pepper, key);
-          rows.push_back({key, client_id_for(model.code, key),
-                          spec.name ? std::optional(spec.count > 1 ? numbered_name(*spec.name, slot, spec.count)
-                                                                   : *spec.name)
-                                    : std::nullopt,
-                          credential.hmac, credential.sealed});
+          store::NewDevice row{key, client_id_for(model.code, key),
+                               spec.name ? std::optional(spec.count > 1 ? numbered_name(*spec.name, slot, spec.count)
+                                                                        : *spec.name)
+                                         : std::nullopt,
+                               std::nullopt, std::nullopt};
+          if (keycloak) {
+            // The toolkit chooses the secret and installs it in Keycloak: the sealed copy is
+            // what packages carry, and what `device sync` restores.
+            secrets[key] = idp::generate_secret();
+            row.secret_sealed = ids.box.seal(secrets[key], idp::device_secret_context(key));
+          } else {
+            auto credential = idp::issue_local_credential(ids.box, *ids.pepper, key);
+            row.secret_hmac = std::move(credential.hmac);
+            row.secret_sealed = std::move(credential.sealed);
+          }
+          rows.push_back(std::move(row));
           slot_of_row.push_back(slot);
         }
         const auto inserted = repo.insert_batch(model.id, model.code, spec.config, spec.identity, rows, s.actor);
         const std::set<std::string> done(inserted.begin(), inserted.end());
         std::vector<std::size_t> again;
         for (std::size_t i = 0; i < rows.size(); ++i) {
-          if (done.contains(rows[i].key)) created.push_back({rows[i].key, rows[i].client_id, model.code});
-          else again.push_back(slot_of_row[i]);
+          if (done.contains(rows[i].key)) {
+            created.push_back({rows[i].key, rows[i].client_id, model.code});
+            batch.push_back(rows[i]);
+          } else {
+            again.push_back(slot_of_row[i]);
+          }
         }
         waiting = std::move(again);
       }
+      if (keycloak) {
+        create_clients(*ids.keycloak, model, batch, secrets, clients, [&](std::size_t done_in_batch) {
+          if (progress) progress(start + done_in_batch, spec.count);
+        });
+      }
       if (progress) progress(created.size(), spec.count);
     }
+    try {
+      tx.commit();
+    } catch (const pqxx::in_doubt_error& e) {
+      // The rows may be committed: keep their clients, a device must not lose its credential.
+      clients.clear();
+      return core::Error::unavailable(
+          "lost the connection to PostgreSQL while committing: " + what + " may or may not have happened",
+          "check with 'iot-provision device list'; 'iot-provision device sync KEY' repairs a device's identity");
+    }
     return created;
-  });
+  } catch (const core::Failure& f) {
+    return fail(f.error());
+  } catch (const std::exception& e) {
+    return fail(store::translate(e, what));
+  }
 }
 
 core::Result<std::vector<store::Device>> list_devices(Session& s, const std::optional<std::string>& model_code,
@@ -151,22 +256,13 @@ core::Result<store::Device> set_device_active(Session& s, const std::string& key
                                });
 }
 
-core::Status delete_device(Session& s, const std::string& key) {
-  return store::in_transaction(s.db, "delete device '" + key + "'", [&](pqxx::work& tx) {
-    const auto device = require_device(tx, key, true);
-    store::DeviceRepository(tx).remove(device.id);
-    store::record(tx, {s.actor, "device.delete", "device", key,
-                       {{"model", device.model_code}, {"client_id", device.client_id}}});
-  });
-}
-
 core::Result<DeviceCredential> read_credential(Session& s, const std::string& key, const core::SecretBox& box) {
   return store::in_transaction(s.db, "read the credential of device '" + key + "'", [&](pqxx::work& tx) {
     auto device = require_device(tx, key);
-    if (device.identity_kind != "local" || !device.secret_sealed)
-      throw core::Failure(core::Error::failure("device '" + key + "' has no toolkit-managed secret (identity " +
+    if (device.identity_kind == "cert" || !device.secret_sealed)
+      throw core::Failure(core::Error::failure("device '" + key + "' has no secret the toolkit keeps (identity " +
                                                device.identity_kind + ")"));
-    auto secret = box.open(*device.secret_sealed, idp::local_secret_context(key));
+    auto secret = box.open(*device.secret_sealed, idp::device_secret_context(key));
     if (!secret)
       throw core::Failure(core::Error::failure("device '" + key + "': " + secret.error().message,
                                                secret.error().hint));

@@ -1,6 +1,9 @@
 #pragma once
 // Device operations as iot-provision performs them. Creation is all-or-nothing: every device
-// of a --count run is inserted in one transaction, or none is.
+// of a --count run is inserted in one transaction, or none is. For a Keycloak identity the
+// clients are created (overlapped) inside that transaction, before it commits, and deleted
+// again when anything fails, so a failure leaves neither a half-created device nor, where
+// Keycloak can still be reached, an orphan client.
 
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -12,6 +15,7 @@
 #include "core/secret_box.hpp"
 #include "fleet/models.hpp"
 #include "idp/local.hpp"
+#include "idp/provider.hpp"
 #include "store/devices.hpp"
 
 namespace iotfleet::fleet {
@@ -38,11 +42,23 @@ struct LocalSecrets {
   const idp::Pepper& pepper;
 };
 
+/// What device creation needs besides the database: the secret box always (every secret is
+/// kept sealed in the row), the pepper for local identities, the provider for Keycloak ones.
+struct IdentitySources {
+  const core::SecretBox& box;
+  const idp::Pepper* pepper = nullptr;
+  idp::IdentityProvider* keycloak = nullptr;
+};
+
 using Progress = std::function<void(std::size_t done, std::size_t total)>;
 
 /// "iotdevice-<model>-<key>", the client id convention of the reference system.
 std::string client_id_for(const std::string& model_code, const std::string& device_key);
 
+core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const DeviceSpec& spec,
+                                                        const IdentitySources& identities,
+                                                        const Progress& progress = {});
+/// Local identities only.
 core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const DeviceSpec& spec,
                                                         const LocalSecrets& secrets,
                                                         const Progress& progress = {});
@@ -52,14 +68,17 @@ core::Result<std::vector<store::Device>> list_devices(Session& s, const std::opt
 core::Result<store::Device> show_device(Session& s, const std::string& key);
 core::Result<store::Device> set_device_config(Session& s, const std::string& key, const nlohmann::json& config);
 core::Result<store::Device> set_device_active(Session& s, const std::string& key, bool active);
-core::Status delete_device(Session& s, const std::string& key);
 
 struct DeviceCredential {
   store::Device device;
   std::string secret;
 };
-/// The device's current secret, opened from the secret box (audited as a package download).
+/// The device's current secret (local or Keycloak), opened from the secret box (audited as a
+/// package download).
 core::Result<DeviceCredential> read_credential(Session& s, const std::string& key, const core::SecretBox& box);
+
+/// What the identity of a device looks like to its provider (name, description, secret).
+idp::IdentitySpec identity_spec(const store::Device& device, std::string secret);
 
 /// Throws not_found naming the key (and, for a malformed key, says what a key looks like).
 store::Device require_device(pqxx::transaction_base& tx, const std::string& key, bool for_update = false);

@@ -1,4 +1,4 @@
-// iot-provision device create|list|show|set-config|activate|deactivate|delete
+// iot-provision device create|list|show|set-config|activate|deactivate|delete|sync|identity
 #include <iostream>
 
 #include "cli/table.hpp"
@@ -26,6 +26,26 @@ void print_device(Context& ctx, const store::Device& d) {
   else cli::print_fields(std::cout, fleet::device_fields(d));
 }
 
+// The Keycloak settings as flags, in their own help section; secrets stay in the environment.
+void add_keycloak_options(CLI::App& cmd, Context& ctx) {
+  auto* g = cmd.add_option_group(
+      "Keycloak", "For devices with a Keycloak identity. The admin client's secret comes from "
+                  "KEYCLOAK_ADMIN_CLIENT_SECRET (or KEYCLOAK_ADMIN_CLIENT_SECRET_FILE), never a flag");
+  auto& f = ctx.keycloak_flags;
+  g->add_option("--keycloak-url", f.url, "Keycloak base URL (env KEYCLOAK_BASE_URL)");
+  g->add_option("--keycloak-base-path", f.base_path, "Path prefix of Keycloak before 17, e.g. /auth (env KEYCLOAK_BASE_PATH)");
+  g->add_option("--keycloak-realm", f.realm, "Realm of the device clients (env KEYCLOAK_REALM)");
+  g->add_option("--keycloak-admin-client-id", f.admin_client_id,
+                "Admin client with the realm-management role manage-clients (env KEYCLOAK_ADMIN_CLIENT_ID)");
+  g->add_option("--keycloak-ca-file", f.ca_file, "CA certificate (PEM) of a private CA (env KEYCLOAK_CA_FILE)");
+  g->add_option("--keycloak-device-scope", f.device_scope,
+                "Client scope with the audience mapper, attached to every device client "
+                "(env KEYCLOAK_DEVICE_SCOPE, default iot-device-audience)");
+  g->add_option("--keycloak-timeout", f.timeout, "Seconds per Keycloak request (env KEYCLOAK_TIMEOUT_SECONDS, default 10)");
+  g->add_option("--keycloak-concurrency", f.concurrency,
+                "Keycloak requests in flight during bulk creation (env KEYCLOAK_CONCURRENCY, default 8)");
+}
+
 void add_create(CLI::App& device, Context& ctx) {
   auto* create = device.add_subcommand("create", "Create devices of a model (all or nothing)");
   create->add_option("--model", args.model, "Model code")->required();
@@ -34,10 +54,13 @@ void add_create(CLI::App& device, Context& ctx) {
   create->add_option("--count", args.count, "How many devices to create")
       ->check(CLI::Range(std::size_t{1}, fleet::kMaxDevicesPerCreate))
       ->default_str("1");
-  create->add_option("--identity", args.identity, "Credential kind: local (toolkit-managed secret), keycloak, cert")
+  create->add_option("--identity", args.identity,
+                     "Credential kind: local (toolkit-managed secret) or keycloak (a confidential client per "
+                     "device, created before the device is committed); cert comes with a later version")
       ->check(CLI::IsMember({"local", "keycloak", "cert"}))
       ->default_str("local");
   cli::add_output_option(*create, ctx.output);
+  add_keycloak_options(*create, ctx);
   create->callback([&ctx] {
     fleet::DeviceSpec spec;
     spec.model_code = args.model;
@@ -46,9 +69,15 @@ void add_create(CLI::App& device, Context& ctx) {
     spec.count = args.count;
     spec.identity = args.identity;
     auto& session = ctx.session();
+    fleet::IdentitySources ids{ctx.secret_box()};
+    if (spec.identity == "local") ids.pepper = &ctx.local_pepper();
+    if (spec.identity == "keycloak") {
+      ids.keycloak = &ctx.keycloak();
+      cli::expect(ctx.keycloak().check());  // Keycloak down or misconfigured: fail before any change
+    }
     cli::Progress progress("creating devices");
     const auto created = cli::expect(fleet::create_devices(
-        session, spec, ctx.local_secrets(), [&](std::size_t done, std::size_t total) { progress.update(done, total); }));
+        session, spec, ids, [&](std::size_t done, std::size_t total) { progress.update(done, total); }));
     if (ctx.json()) {
       nlohmann::ordered_json out = nlohmann::ordered_json::array();
       for (const auto& d : created) out.push_back({{"key", d.key}, {"client_id", d.client_id}, {"model", d.model}});
@@ -61,10 +90,57 @@ void add_create(CLI::App& device, Context& ctx) {
   });
 }
 
+void add_identity_commands(CLI::App& device, Context& ctx) {
+  auto* sync = device.add_subcommand(
+      "sync", "Re-create or repair a device's identity (Keycloak client settings, secret, scope) from its row");
+  sync->add_option("key", args.key, "Device key")->required();
+  cli::add_output_option(*sync, ctx.output);
+  add_keycloak_options(*sync, ctx);
+  sync->callback([&ctx] {
+    const auto r = cli::expect(fleet::sync_device(ctx.session(), args.key, ctx.secret_box(), ctx.providers()));
+    if (ctx.json()) {
+      cli::print_json({{"key", r.key}, {"client_id", r.client_id}, {"identity", r.identity},
+                       {"outcome", idp::outcome_name(r.outcome)}, {"changes", r.changes}});
+      return;
+    }
+    std::cout << "device " << r.key << ": " << r.identity << " identity " << r.client_id << " "
+              << idp::outcome_name(r.outcome);
+    for (std::size_t i = 0; i < r.changes.size(); ++i) std::cout << (i ? ", " : " (") << r.changes[i];
+    std::cout << (r.changes.empty() ? "" : ")") << "\n";
+  });
+
+  auto* identity = device.add_subcommand(
+      "identity", "Check that a device's identity exists and matches its row (exit 3 if missing, 1 if inconsistent)");
+  identity->add_option("key", args.key, "Device key")->required();
+  cli::add_output_option(*identity, ctx.output);
+  add_keycloak_options(*identity, ctx);
+  identity->callback([&ctx] {
+    const auto r = cli::expect(fleet::inspect_identity(ctx.session(), args.key, ctx.secret_box(), ctx.providers()));
+    if (ctx.json()) {
+      cli::print_json({{"key", r.key}, {"client_id", r.client_id}, {"identity", r.identity}, {"exists", r.exists},
+                       {"consistent", r.consistent()}, {"problems", r.problems}});
+    } else {
+      std::vector<std::pair<std::string, std::string>> fields{
+          {"key", r.key}, {"client id", r.client_id}, {"identity", r.identity},
+          {"exists", r.exists ? "yes" : "no"}, {"consistent", r.consistent() ? "yes" : "no"}};
+      for (const auto& p : r.problems) fields.emplace_back("problem", p);
+      cli::print_fields(std::cout, fields);
+    }
+    const std::string hint = "run 'iot-provision device sync " + r.key + "'";
+    if (!r.exists)
+      throw core::Failure(core::Error::not_found("the " + r.identity + " identity '" + r.client_id + "' of device '" +
+                                                 r.key + "' does not exist", hint));
+    if (!r.consistent())
+      throw core::Failure(core::Error::failure("the " + r.identity + " identity of device '" + r.key +
+                                               "' does not match its row", hint));
+  });
+}
+
 }  // namespace
 
 void add_device_commands(CLI::App& app, Context& ctx) {
-  auto* device = app.add_subcommand("device", "Devices: create, list, show, set-config, activate, deactivate, delete");
+  auto* device = app.add_subcommand(
+      "device", "Devices: create, list, show, set-config, activate, deactivate, delete, sync, identity");
   device->require_subcommand(1);
   add_create(*device, ctx);
 
@@ -108,14 +184,25 @@ void add_device_commands(CLI::App& app, Context& ctx) {
     cmd->callback([&ctx, active] { print_device(ctx, cli::expect(fleet::set_device_active(ctx.session(), args.key, active))); });
   }
 
-  auto* remove = device->add_subcommand("delete", "Delete a device");
+  auto* remove = device->add_subcommand("delete", "Delete a device, then its Keycloak client (a leftover client is reported)");
   remove->add_option("key", args.key, "Device key")->required();
   cli::add_output_option(*remove, ctx.output);
+  add_keycloak_options(*remove, ctx);
   remove->callback([&ctx] {
-    cli::expect(fleet::delete_device(ctx.session(), args.key));
-    if (ctx.json()) cli::print_json({{"deleted", args.key}});
-    else std::cout << "deleted device " << args.key << "\n";
+    const auto r = cli::expect(fleet::delete_device(ctx.session(), args.key, ctx.providers()));
+    if (r.warning) std::cerr << "iot-provision: warning: " << *r.warning << "\n";
+    if (ctx.json()) {
+      cli::print_json({{"deleted", r.key}, {"client_id", r.client_id}, {"identity", r.identity},
+                       {"identity_removed", r.identity_removed},
+                       {"warning", r.warning ? nlohmann::ordered_json(*r.warning) : nlohmann::ordered_json(nullptr)}});
+      return;
+    }
+    std::cout << "deleted device " << r.key;
+    if (r.identity_removed) std::cout << " and its Keycloak client " << r.client_id;
+    std::cout << "\n";
   });
+
+  add_identity_commands(*device, ctx);
 }
 
 }  // namespace iotfleet::provision_tool

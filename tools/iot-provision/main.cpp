@@ -25,10 +25,30 @@ const core::SecretBox& Context::secret_box() {
   return *box;
 }
 
+const idp::Pepper& Context::local_pepper() {
+  if (!pepper) pepper = cli::expect(idp::load_pepper(config));
+  return *pepper;
+}
+
 fleet::LocalSecrets Context::local_secrets() {
   const auto& b = secret_box();
-  if (!pepper) pepper = cli::expect(idp::load_pepper(config));
-  return {b, *pepper};
+  return {b, local_pepper()};
+}
+
+idp::KeycloakProvider& Context::keycloak() {
+  if (!keycloak_) keycloak_ = std::make_unique<idp::KeycloakProvider>(cli::expect(idp::KeycloakSettings::load(config, keycloak_flags)));
+  return *keycloak_;
+}
+
+fleet::ProviderFor Context::providers() {
+  return [this](const std::string& kind) -> idp::IdentityProvider& {
+    if (kind == "keycloak") return keycloak();
+    if (kind == "local") {
+      if (!local_) local_ = std::make_unique<idp::LocalProvider>(session().db, secret_box(), local_pepper());
+      return *local_;
+    }
+    throw core::Failure(core::Error::usage("the '" + kind + "' identity is not available in this version of the toolkit"));
+  };
 }
 
 nlohmann::json read_json_file(const std::string& path, const std::string& flag) {
@@ -83,8 +103,9 @@ int main(int argc, char** argv) {
       "iot-provision: device models, devices and their provisioning packages.\n"
       "Settings come from flags or the environment (flags win). DATABASE_URL names the\n"
       "PostgreSQL database; IOT_SECRET_KEY (the secret box key ring) and IOT_SECRET_PEPPER\n"
-      "are needed to create devices and write packages. Each may also be given as a file\n"
-      "with <NAME>_FILE.",
+      "are needed to create devices and write packages; devices with a Keycloak identity\n"
+      "need the KEYCLOAK_* settings (see 'iot-provision device create --help'). Each secret\n"
+      "may also be given as a file with <NAME>_FILE.",
       "iot-provision"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "iot-provision 0.1.0");

@@ -44,6 +44,10 @@ void add_package_command(CLI::App& app, Context& ctx) {
     const auto wifi_password = ctx.config.get(provision::kWifiPassword).value_or("");
     const auto& box = ctx.secret_box();
 
+    // A Keycloak device gets its token from Keycloak: its package must say where.
+    if (token_url.empty() && cli::expect(fleet::show_device(ctx.session(), args.key)).identity_kind == "keycloak")
+      throw core::Failure(core::Error::usage(core::missing_setting_message(provision::kTokenUrl) + " (device '" +
+                                             args.key + "' has a Keycloak identity)"));
     const auto credential = cli::expect(fleet::read_credential(ctx.session(), args.key, box));
     const provision::Package package{credential.device.key, credential.device.client_id, credential.secret,
                                      token_url, base_url, mqtt_url, wifi_ssid, wifi_password};
