@@ -9,33 +9,8 @@
 # IOT_BUILD_BENCH=ON and builds bench_firmware_image there (needs libbenchmark-dev).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-bin=""
-build_dir="$root/build-bench"
-repetitions=10
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --bin) bin="$2"; shift 2 ;;
-    --build-dir) build_dir="$2"; shift 2 ;;
-    --repetitions) repetitions="$2"; shift 2 ;;
-    *) echo "usage: $0 [--bin PATH | --build-dir DIR] [--repetitions N]" >&2; exit 2 ;;
-  esac
-done
-
-json="$(mktemp)"
-log="$(mktemp)"
-trap 'rm -f "$json" "$log"' EXIT
-
-if [[ -z "$bin" ]]; then
-  # Quiet unless the build fails.
-  if ! { cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DIOT_BUILD_BENCH=ON &&
-         cmake --build "$build_dir" --target bench_firmware_image -j2; } >"$log" 2>&1; then
-    cat "$log" >&2
-    echo "bench_firmware_inspect.sh: build failed in $build_dir" >&2
-    exit 1
-  fi
-  bin="$build_dir/tests/bench_firmware_image"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/gbench_common.sh"
+gbench_setup bench_firmware_image 10 "$@"
 
 "$bin" --benchmark_repetitions="$repetitions" --benchmark_min_time=0.2 \
   --benchmark_format=json >"$json"
