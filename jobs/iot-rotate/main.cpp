@@ -10,6 +10,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "iot-rotate 0.1.0");
   rotate_job::Context ctx;
+  rotate_job::add_run_command(app, ctx);
+  rotate_job::add_status_command(app, ctx);
+  rotate_job::add_trigger_commands(app, ctx);
   rotate_job::add_next_command(app, ctx);
   return cli::run(app, argc, argv);
 }
