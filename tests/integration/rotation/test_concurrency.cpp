@@ -64,7 +64,9 @@ TEST_F(ConcurrentRuns, NeverStartTimeOutOrRestoreADeviceTwice) {
   tx.commit();
   for (std::size_t i = 0; i < pending.size(); ++i) {
     old_secrets.emplace_back(pending[i], current_secret(pending[i]));
-    if (i % 2 == 0) ASSERT_TRUE(provisioning(pending[i]));
+    if (i % 2 == 0) {
+      ASSERT_TRUE(provisioning(pending[i]));
+    }
   }
   db.scalar("WITH u AS (UPDATE devices SET rotation_attempt_at = now() - interval '1 hour' "
             "WHERE rotation_state = 'PENDING' RETURNING 1) SELECT count(*) FROM u");

@@ -102,10 +102,11 @@ TEST_P(CycleCrash, TheNextCycleRepairsAKilledCycle) {
   expect_invariant("right after the crash");
   const int starts_before = std::stoi(db.scalar("SELECT count(*) FROM audit_log WHERE action = 'rotation.start'"));
   carry_on_until_completed();
-  if (step == "started" || step == "notified")
+  if (step == "started" || step == "notified") {
     EXPECT_EQ(std::stoi(db.scalar("SELECT count(*) FROM audit_log WHERE action = 'rotation.start'")),
               starts_before)
         << "the attempt in flight was not started twice";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, CycleCrash,
