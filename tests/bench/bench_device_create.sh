@@ -19,17 +19,8 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -x "$bin/iot-provision" ]] || { echo "bench: $bin/iot-provision not built" >&2; exit 1; }
 
-if [[ -z "${DATABASE_URL:-}" ]]; then
-  export IOT_SERVICES_DIR=$(mktemp -d /tmp/iotfleet-bench.XXXXXX)
-  trap '"$root/scripts/services.sh" stop; rm -rf "$IOT_SERVICES_DIR"' EXIT
-  eval "$("$root/scripts/services.sh" start)"
-fi
-# A database of its own, so the figures do not depend on what else is stored.
-db="bench_$(date +%s)_$$"
-psql -q "$IOT_TEST_PG_ADMIN_URL" -c "CREATE DATABASE $db OWNER iotfleet"
-export DATABASE_URL="${DATABASE_URL%/*}/$db"
-export IOT_SECRET_KEY="k1:$(openssl rand -base64 32)" IOT_SECRET_PEPPER="$(openssl rand -base64 32)"
-"$bin/iot-provision" migrate >/dev/null
+source "$root/tests/bench/bench_database.sh"
+bench_database bench
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
@@ -52,7 +43,6 @@ for run in $(seq "$runs"); do
   peer+=("$(echo "$end - $start" | bc -l)")
 done
 rm -f /tmp/bench-time.$$
-psql -q "$IOT_TEST_PG_ADMIN_URL" -c "DROP DATABASE $db WITH (FORCE)"
 
 t_ours=$(printf '%s\n' "${ours[@]}" | median)
 t_peer=$(printf '%s\n' "${peer[@]}" | median)

@@ -21,18 +21,10 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -x "$bin/iot-rotate" ]] || { echo "bench: $bin/iot-rotate not built" >&2; exit 1; }
 
-if [[ -z "${DATABASE_URL:-}" ]]; then
-  export IOT_SERVICES_DIR=$(mktemp -d /tmp/iotfleet-bench.XXXXXX)
-  trap '"$root/scripts/services.sh" stop; rm -rf "$IOT_SERVICES_DIR"' EXIT
-  eval "$("$root/scripts/services.sh" start)"
-fi
-db="bench_rotate_$(date +%s)_$$"
-psql -q "$IOT_TEST_PG_ADMIN_URL" -c "CREATE DATABASE $db OWNER iotfleet"
-export DATABASE_URL="${DATABASE_URL%/*}/$db"
-export IOT_SECRET_KEY="k1:$(openssl rand -base64 32)" IOT_SECRET_PEPPER="$(openssl rand -base64 32)"
+source "$root/tests/bench/bench_database.sh"
+bench_database bench_rotate
 export IOT_LOG_LEVEL=error ROTATION_MAX_IN_FLIGHT=10
 unset MQTT_URL
-"$bin/iot-provision" migrate >/dev/null
 "$bin/iot-provision" model create --code bench --name Bench >/dev/null
 
 # Seeding is not what is measured: rows straight from SQL, credentials of varied age.
@@ -105,4 +97,3 @@ EXPLAIN (COSTS OFF) SELECT d.id FROM devices d JOIN device_models m ON m.id = d.
 \echo '-- the window: PENDING count (count_pending)'
 EXPLAIN (COSTS OFF) SELECT count(*) FROM devices WHERE rotation_state = 'PENDING';
 SQL
-psql -q "$IOT_TEST_PG_ADMIN_URL" -c "DROP DATABASE $db WITH (FORCE)"
