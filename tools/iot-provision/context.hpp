@@ -40,6 +40,7 @@ struct Context {
 void add_model_commands(CLI::App& app, Context& ctx);
 void add_device_commands(CLI::App& app, Context& ctx);
 void add_package_command(CLI::App& app, Context& ctx);
+void add_mqtt_commands(CLI::App& app, Context& ctx);
 
 /// Reads a JSON file ("-" for standard input), naming the flag in errors.
 nlohmann::json read_json_file(const std::string& path, const std::string& flag);

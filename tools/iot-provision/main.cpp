@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
   provision_tool::add_model_commands(app, ctx);
   provision_tool::add_device_commands(app, ctx);
   provision_tool::add_package_command(app, ctx);
+  provision_tool::add_mqtt_commands(app, ctx);
   provision_tool::add_load_test_data(app, ctx);
   return cli::run(app, argc, argv);
 }
