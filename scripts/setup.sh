@@ -19,7 +19,13 @@ packages=(
   python3 python3-jwt python3-cryptography python3-croniter
   # scripts
   procps iproute2 ca-certificates openssl bc time
+  # the manifest tests (tests/k8s) read YAML with Debian's python3
+  python3-yaml
 )
+
+# kubectl for the manifest tests (`kubectl kustomize`): Debian's kubernetes-client, unless a
+# kubectl from another package (Google's) already owns /usr/bin/kubectl, which it would clash with.
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -135,7 +135,9 @@ core::Result<KeycloakSettings> KeycloakSettings::load(const core::Config& config
     s.base_url = url + path;
     s.realm = config.require(kKeycloakRealm, flags.realm).take();
     s.admin_client_id = config.require(kKeycloakAdminClientId, flags.admin_client_id).take();
-    s.admin_client_secret = config.require(kKeycloakAdminClientSecret).take();
+    s.admin_client_secret = flags.realm_admin_login
+                                ? config.get(kKeycloakAdminClientSecret).value_or("")
+                                : config.require(kKeycloakAdminClientSecret).take();
     s.device_scope = config.require(kKeycloakDeviceScope, flags.device_scope).take();
     s.http.ca_file = config.get(kKeycloakCaFile, flags.ca_file).value_or("");
     const long timeout =
@@ -160,6 +162,9 @@ std::string KeycloakSettings::admin_url() const {
 }
 std::string KeycloakSettings::token_url() const {
   return realm_url() + "/protocol/openid-connect/token";
+}
+std::string KeycloakSettings::login_token_url() const {
+  return base_url + "/realms/" + url_encode(login_realm) + "/protocol/openid-connect/token";
 }
 
 struct KeycloakProvider::Impl {

@@ -42,6 +42,8 @@ inline constexpr core::Setting kKeycloakConcurrency{"--keycloak-concurrency",
 struct KeycloakFlags {
   std::optional<std::string> url, base_path, realm, admin_client_id, ca_file, device_scope, timeout,
       concurrency;
+  /// iot-bootstrap-org logs in as a realm administrator: the admin client's secret is optional.
+  bool realm_admin_login = false;
 };
 
 struct KeycloakSettings {
@@ -50,6 +52,12 @@ struct KeycloakSettings {
   std::string admin_client_id;
   std::string admin_client_secret;
   std::string device_scope = "iot-device-audience";
+  /// When admin_username is set, the admin token comes from that user's password grant with the
+  /// public client login_client_id of login_realm (a realm administrator, as iot-bootstrap-org
+  /// uses to create the admin client) instead of the admin client's credentials. A refused
+  /// login is then a usage error: the credentials given are wrong.
+  std::string admin_username, admin_password;
+  std::string login_realm = "master", login_client_id = "admin-cli";
   HttpOptions http;
   std::size_t concurrency = 8;
 
@@ -60,6 +68,8 @@ struct KeycloakSettings {
   std::string realm_url() const;  // {base}/realms/{realm}: the issuer of the realm's tokens
   std::string admin_url() const;  // {base}/admin/realms/{realm}
   std::string token_url() const;  // {realm_url}/protocol/openid-connect/token
+  /// The token endpoint of login_realm (realm-administrator login).
+  std::string login_token_url() const;
 };
 
 class KeycloakProvider final : public IdentityProvider {

@@ -85,6 +85,9 @@ core::Error KeycloakAdmin::status_error(const HttpResponse& r, const std::string
   if (!detail.empty()) message += ": " + detail;
   if (r.status >= 500)
     return core::Error::unavailable(message, "Keycloak is failing; retry is safe");
+  if ((r.status == 401 || r.status == 403) && !s_.admin_username.empty())
+    return core::Error::failure(message, "the realm administrator '" + s_.admin_username +
+                                             "' needs the realm-management role realm-admin");
   if (r.status == 401 || r.status == 403)
     return core::Error::failure(message, "the admin client '" + s_.admin_client_id +
                                              "' needs the realm-management role manage-clients");
@@ -106,16 +109,35 @@ core::Result<KeycloakAdmin::Token> KeycloakAdmin::admin_token(HttpClient& http) 
   std::lock_guard lock(token_mutex_);
   if (!token_.empty() && Clock::now() < token_expiry_) return Token{token_, token_generation_};
   token_.clear();
-  const std::string what = "the admin token request of client '" + s_.admin_client_id + "'";
+  const bool user_login = !s_.admin_username.empty();
+  const std::string what =
+      user_login ? "the login of realm administrator '" + s_.admin_username + "'"
+                 : "the admin token request of client '" + s_.admin_client_id + "'";
   HttpRequest req;
   req.method = "POST";
-  req.url = s_.token_url();
+  req.url = user_login ? s_.login_token_url() : s_.token_url();
   req.headers = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"};
-  req.body = form_encode({{"grant_type", "client_credentials"},
-                          {"client_id", s_.admin_client_id},
-                          {"client_secret", s_.admin_client_secret}});
+  req.body = user_login ? form_encode({{"grant_type", "password"},
+                                       {"client_id", s_.login_client_id},
+                                       {"username", s_.admin_username},
+                                       {"password", s_.admin_password}})
+                        : form_encode({{"grant_type", "client_credentials"},
+                                       {"client_id", s_.admin_client_id},
+                                       {"client_secret", s_.admin_client_secret}});
   auto r = http.send(req);
   if (!r) return transport_error(r.error(), what);
+  if (user_login && r->status == 404)
+    return core::Error::failure(
+        "Keycloak at " + s_.base_url + " has no realm '" + s_.login_realm + "' to log in to (404)",
+        "check KEYCLOAK_ADMIN_LOGIN_REALM; Keycloak before 17 also needs KEYCLOAK_BASE_PATH=/auth");
+  if (user_login && (r->status == 400 || r->status == 401)) {
+    std::string message = "Keycloak refused the login of realm administrator '" +
+                          s_.admin_username + "' (" + std::to_string(r->status);
+    const std::string detail = keycloak_message(r->body);
+    message += detail.empty() ? ")" : ": " + detail + ")";
+    return core::Error::usage(message, "check KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD "
+                                       "(a user of realm '" + s_.login_realm + "')");
+  }
   if (r->status == 404)
     return core::Error::failure(
         "Keycloak at " + s_.base_url + " has no realm '" + s_.realm + "' (404)",

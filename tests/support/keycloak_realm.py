@@ -21,6 +21,14 @@ SIGNING_ALGS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384")
 # Keycloak's realm default client scopes, attached to every new client.
 REALM_DEFAULT_SCOPES = ["web-origins", "acr", "profile", "roles", "email"]
 BUILTIN_CLIENTS = ["account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console"]
+# The client roles of realm-management; realm-admin is the composite of all the others.
+REALM_MANAGEMENT_ROLES = ["create-client", "impersonation", "manage-authorization", "manage-clients",
+                          "manage-events", "manage-identity-providers", "manage-realm", "manage-users",
+                          "query-clients", "query-groups", "query-realms", "query-users", "realm-admin",
+                          "view-authorization", "view-clients", "view-events", "view-identity-providers",
+                          "view-realm", "view-users"]
+# The roles that let a token use the admin API for clients in this stand-in.
+ADMIN_ROLES = ("manage-clients", "realm-admin")
 
 
 def b64url(data: bytes) -> str:
@@ -77,9 +85,20 @@ class Realm:
         for client_id in BUILTIN_CLIENTS:
             self.create_client({"clientId": client_id, "publicClient": client_id.endswith("console") or
                                 client_id == "admin-cli"})
-        self.create_client({"clientId": self.admin_client_id, "secret": self.admin_client_secret,
-                            "serviceAccountsEnabled": True, "standardFlowEnabled": False,
-                            "directAccessGrantsEnabled": False})
+        admin = self.create_client({"clientId": self.admin_client_id, "secret": self.admin_client_secret,
+                                    "serviceAccountsEnabled": True, "standardFlowEnabled": False,
+                                    "directAccessGrantsEnabled": False})
+        # realm-management's roles, and who has which (user id -> role names).
+        management = self.find_client("realm-management")
+        self.roles = {name: {"id": str(uuid.uuid4()), "name": name, "description": "${role_" + name + "}",
+                             "composite": name == "realm-admin", "clientRole": True,
+                             "containerId": management["id"]} for name in REALM_MANAGEMENT_ROLES}
+        self.role_mappings = {admin["serviceAccountUserId"]: {"manage-clients", "view-clients"}}
+        # The realm administrator who logs in with a password (iot-bootstrap-org), in login_realm.
+        self.login_realm = args.login_realm
+        self.admin_user = {"id": str(uuid.uuid4()), "username": args.admin_user, "enabled": True}
+        self.admin_user_password = args.admin_password
+        self.role_mappings[self.admin_user["id"]] = {"realm-admin"}
         # Keycloak publishes one key per signature algorithm provider, plus an encryption key.
         # RSA keys take a while to make: the realm's default (RS256) now, the rest in the
         # background while the test sets up; whatever needs them waits (keys_ready).
@@ -107,6 +126,41 @@ class Realm:
         self.scopes[sid] = {"id": sid, "name": name, "protocol": "openid-connect",
                             "attributes": {"include.in.token.scope": "true", "display.on.consent.screen": "true"},
                             "protocolMappers": mappers}
+
+    def create_scope(self, body):
+        """A client scope from a POST client-scopes body; its mappers get ids."""
+        sid = str(uuid.uuid4())
+        scope = {"id": sid, "name": body["name"], "protocol": body.get("protocol", "openid-connect"),
+                 "attributes": dict(body.get("attributes") or {}), "protocolMappers": []}
+        if "description" in body:
+            scope["description"] = body["description"]
+        for m in body.get("protocolMappers") or []:
+            scope["protocolMappers"].append({**m, "id": str(uuid.uuid4())})
+        self.scopes[sid] = scope
+        return scope
+
+    def users(self):
+        """Every user id: the realm administrator and the clients' service accounts."""
+        out = {self.admin_user["id"]: self.admin_user}
+        for c in self.clients.values():
+            if c.get("serviceAccountUserId"):
+                out[c["serviceAccountUserId"]] = {"id": c["serviceAccountUserId"], "enabled": True,
+                                                  "username": "service-account-" + c["clientId"].lower(),
+                                                  "serviceAccountClientId": c["clientId"]}
+        return out
+
+    def effective_roles(self, user_id):
+        names = set(self.role_mappings.get(user_id, ()))
+        if "realm-admin" in names:
+            names |= set(REALM_MANAGEMENT_ROLES)
+        return names
+
+    def is_admin_client(self, client):
+        """The configured admin client, or any whose service account may manage clients."""
+        if client["clientId"] == self.admin_client_id:
+            return True
+        user = client.get("serviceAccountUserId") if client.get("serviceAccountsEnabled") else None
+        return bool(user) and bool(self.effective_roles(user) & set(ADMIN_ROLES))
 
     def scope_by_name(self, name):
         return next((s for s in self.scopes.values() if s["name"] == name), None)

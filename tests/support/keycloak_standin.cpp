@@ -171,6 +171,17 @@ std::string KeycloakStandin::device_token(const std::string& client_id, const st
   return body["access_token"];
 }
 
+std::pair<long, nlohmann::json> KeycloakStandin::admin_call(const std::string& method,
+                                                            const std::string& path,
+                                                            const nlohmann::json& body) {
+  const std::string token = device_token(kAdminClientId, kAdminClientSecret);
+  long status = 0;
+  auto answer = http(method, url() + options_.base_path + "/admin/realms/" + options_.realm + path,
+                     body.is_null() ? "" : body.dump(), &status,
+                     {"Authorization: Bearer " + token, "Content-Type: application/json"});
+  return {status, answer};
+}
+
 std::pair<std::string, std::string> make_tls_certificate(const std::string& dir) {
   const std::string cert = dir + "/standin-cert.pem", key = dir + "/standin-key.pem";
   const std::string cmd =

@@ -33,6 +33,9 @@ class KeycloakStandin {
 
   static constexpr const char* kAdminClientId = "iot-admin";
   static constexpr const char* kAdminClientSecret = "admin-secret-for-tests";
+  /// The realm administrator of the login realm "master" (password grant with admin-cli).
+  static constexpr const char* kRealmAdminUser = "admin";
+  static constexpr const char* kRealmAdminPassword = "admin-password-for-tests";
 
   int port() const { return port_; }
   /// scheme://127.0.0.1:port (what KEYCLOAK_BASE_URL names; the base path is separate).
@@ -61,6 +64,11 @@ class KeycloakStandin {
                                                 const std::string& secret);
   /// A device access token; throws unless Keycloak issued one.
   std::string device_token(const std::string& client_id, const std::string& secret);
+
+  /// An admin API call (path relative to {base}/admin/realms/{realm}) with a token of the admin
+  /// client, as an administrator would make it: status and JSON body (null when empty).
+  std::pair<long, nlohmann::json> admin_call(const std::string& method, const std::string& path,
+                                             const nlohmann::json& body = nullptr);
 
   /// Kills the stand-in now (Keycloak down); the port then refuses connections.
   void stop();

@@ -146,7 +146,10 @@ class Handler(BaseHTTPRequestHandler):
             if path == realm_prefix + "/protocol/openid-connect/certs" and method == "GET":
                 return self.send(200, r.jwks())
             if path == realm_prefix + "/protocol/openid-connect/token" and method == "POST":
-                return self.token()
+                return self.token(r.login_realm == r.name)
+            if (path == f"{r.base_path}/realms/{r.login_realm}/protocol/openid-connect/token"
+                    and method == "POST"):
+                return self.token(True)
             if path.startswith(admin_prefix + "/") or path == admin_prefix:
                 return self.admin(method, path[len(admin_prefix):], query)
             if where == "admin":
@@ -191,10 +194,15 @@ class Handler(BaseHTTPRequestHandler):
                                                       "client_secret_jwt"],
         })
 
-    def token(self):
+    def token(self, login_realm=False):
         r = self.realm
         raw = self.body().decode("utf-8", "replace")
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        if form.get("grant_type") == "password":
+            return self.password_grant(form) if login_realm else self.send(
+                401, {"error": "invalid_grant", "error_description": "Invalid user credentials"})
+        if login_realm and r.login_realm != r.name:
+            return self.send(401, {"error": "invalid_client", "error_description": "Invalid client credentials"})
         client_id, secret = form.get("client_id"), form.get("client_secret")
         auth = self.headers.get("Authorization", "")
         if auth.lower().startswith("basic "):
@@ -218,7 +226,7 @@ class Handler(BaseHTTPRequestHandler):
             if not client.get("serviceAccountsEnabled"):
                 return self.send(401, {"error": "unauthorized_client",
                                        "error_description": "Client not enabled to retrieve service account"})
-            admin = client["clientId"] == r.admin_client_id
+            admin = r.is_admin_client(client)
             lifespan = r.admin_token_lifespan if admin else r.access_token_lifespan
             claims = r.claims_for(client, self.host_url(), lifespan)
             if admin:
@@ -229,6 +237,29 @@ class Handler(BaseHTTPRequestHandler):
             r.count("admin_tokens_issued" if admin else "device_tokens_issued")
         self.send(200, {"access_token": token, "expires_in": lifespan, "refresh_expires_in": 0,
                         "token_type": "Bearer", "not-before-policy": 0, "scope": claims["scope"]})
+
+    def password_grant(self, form):
+        """The realm administrator's login with admin-cli (a public client), as Keycloak answers it."""
+        r = self.realm
+        if form.get("client_id") != "admin-cli":
+            return self.send(401, {"error": "invalid_client", "error_description": "Invalid client credentials"})
+        with r.lock:
+            user = r.admin_user
+            if form.get("username", "").lower() != user["username"].lower() or not hmac.compare_digest(
+                    form.get("password", "").encode(), r.admin_user_password.encode()):
+                r.count("realm_admin_logins_refused")
+                return self.send(401, {"error": "invalid_grant", "error_description": "Invalid user credentials"})
+            now = int(time.time())
+            claims = {"exp": now + r.admin_token_lifespan, "iat": now, "jti": str(uuid.uuid4()),
+                      "iss": f"{self.host_url()}{r.base_path}/realms/{r.login_realm}", "sub": user["id"],
+                      "typ": "Bearer", "azp": "admin-cli", "preferred_username": user["username"],
+                      "scope": "profile email"}
+            token = r.sign(claims)
+            r.admin_tokens[token] = claims["exp"]
+            r.count("realm_admin_logins")
+        self.send(200, {"access_token": token, "expires_in": r.admin_token_lifespan, "refresh_expires_in": 1800,
+                        "refresh_token": "not-supported-by-the-standin", "token_type": "Bearer",
+                        "not-before-policy": 0, "session_state": str(uuid.uuid4()), "scope": claims["scope"]})
 
     # -- admin API -----------------------------------------------------------------------------
     def admin_authorized(self):
@@ -268,11 +299,109 @@ class Handler(BaseHTTPRequestHandler):
                                                          f"/clients/{rep['id']}"})
             if parts == ["client-scopes"] and method == "GET":
                 return self.send(200, list(r.scopes.values()))
+            if parts == ["client-scopes"] and method == "POST":
+                body = self.json_body()
+                if not isinstance(body, dict) or not body.get("name"):
+                    return self.send(400, {"errorMessage": "Client scope name is required"})
+                if r.scope_by_name(body["name"]):
+                    return self.send(409, {"errorMessage": f"Client Scope {body['name']} already exists"})
+                scope = r.create_scope(body)
+                r.count("scopes_created")
+                return self.send(201, None, {"Location": f"{self.host_url()}{r.base_path}/admin/realms/{r.name}"
+                                                         f"/client-scopes/{scope['id']}"})
+            if len(parts) >= 2 and parts[0] == "client-scopes":
+                scope = r.scopes.get(parts[1])
+                if scope is None:
+                    return self.send(404, {"error": "Could not find client scope"})
+                return self.scope_resource(method, scope, parts[2:])
             if len(parts) >= 2 and parts[0] == "clients":
                 client = r.clients.get(parts[1])
                 if client is None:
                     return self.send(404, {"error": "Could not find client"})
                 return self.client_resource(method, client, parts[2:])
+            if len(parts) >= 5 and parts[0] == "users" and parts[2:4] == ["role-mappings", "clients"]:
+                return self.role_mappings(method, parts[1], parts[4], parts[5:])
+        return self.send(404, {"error": "Unable to find matching target resource method"})
+
+    def scope_resource(self, method, scope, rest):
+        r = self.realm
+        if not rest and method == "GET":
+            return self.send(200, scope)
+        if not rest and method == "PUT":
+            body = self.json_body()
+            if not isinstance(body, dict):
+                return self.send(400, {"error": "unknown_error"})
+            for k, v in body.items():
+                if k not in ("id", "protocolMappers"):
+                    scope[k] = v
+            return self.send(204)
+        if not rest and method == "DELETE":
+            del r.scopes[scope["id"]]
+            return self.send(204)
+        mappers = scope["protocolMappers"]
+        if rest == ["protocol-mappers", "models"]:
+            if method == "GET":
+                return self.send(200, mappers)
+            if method == "POST":
+                body = self.json_body()
+                if not isinstance(body, dict) or not body.get("protocolMapper"):
+                    return self.send(400, {"error": "unknown_error"})
+                if any(m["name"] == body.get("name") for m in mappers):
+                    return self.send(409, {"errorMessage": "Protocol mapper exists with same name"})
+                mapper = {**body, "id": str(uuid.uuid4())}
+                mappers.append(mapper)
+                r.count("scope_mappers_created")
+                return self.send(201, None, {"Location": f"{self.host_url()}{r.base_path}/admin/realms/{r.name}/"
+                                                         f"client-scopes/{scope['id']}/protocol-mappers/models/"
+                                                         f"{mapper['id']}"})
+        if len(rest) == 3 and rest[:2] == ["protocol-mappers", "models"]:
+            mapper = next((m for m in mappers if m["id"] == rest[2]), None)
+            if mapper is None:
+                return self.send(404, {"error": "Model not found"})
+            if method == "GET":
+                return self.send(200, mapper)
+            if method == "PUT":
+                body = self.json_body()
+                if not isinstance(body, dict):
+                    return self.send(400, {"error": "unknown_error"})
+                mapper.update({k: v for k, v in body.items() if k != "id"})
+                r.count("scope_mappers_updated")
+                return self.send(204)
+            if method == "DELETE":
+                mappers.remove(mapper)
+                return self.send(204)
+        return self.send(404, {"error": "Unable to find matching target resource method"})
+
+    def role_mappings(self, method, user_id, client_uuid, rest):
+        """users/{id}/role-mappings/clients/{client}[/composite]: realm-management roles only."""
+        r = self.realm
+        if user_id not in r.users():
+            return self.send(404, {"error": "User not found"})
+        client = r.clients.get(client_uuid)
+        if client is None:
+            return self.send(404, {"error": "Client not found"})
+        roles = r.roles if client["clientId"] == "realm-management" else {}
+        if rest == ["composite"] and method == "GET":
+            return self.send(200, [roles[n] for n in sorted(r.effective_roles(user_id)) if n in roles])
+        if rest:
+            return self.send(404, {"error": "Unable to find matching target resource method"})
+        mapped = r.role_mappings.setdefault(user_id, set())
+        if method == "GET":
+            return self.send(200, [roles[n] for n in sorted(mapped) if n in roles])
+        if method in ("POST", "DELETE"):
+            body = self.json_body()
+            if not isinstance(body, list):
+                return self.send(400, {"error": "unknown_error"})
+            for role in body:
+                name = role.get("name") if isinstance(role, dict) else None
+                if name not in roles or roles[name]["id"] != role.get("id", roles[name]["id"]):
+                    return self.send(404, {"error": "Role not found"})
+                if method == "POST":
+                    mapped.add(name)
+                else:
+                    mapped.discard(name)
+            r.count("role_mappings_changed")
+            return self.send(204)
         return self.send(404, {"error": "Unable to find matching target resource method"})
 
     def client_resource(self, method, client, rest):
@@ -294,6 +423,16 @@ class Handler(BaseHTTPRequestHandler):
                 del r.clients[client["id"]]
                 r.count("clients_deleted")
                 return self.send(204)
+        if rest == ["service-account-user"] and method == "GET":
+            user = r.users().get(client.get("serviceAccountUserId")) if client.get("serviceAccountsEnabled") else None
+            if user is None:
+                return self.send(400, {"error": f"Service account not enabled for the client '{client['clientId']}'"})
+            return self.send(200, user)
+        if len(rest) == 2 and rest[0] == "roles" and method == "GET":
+            role = r.roles.get(rest[1]) if client["clientId"] == "realm-management" else None
+            if role is None:
+                return self.send(404, {"error": "Could not find role"})
+            return self.send(200, role)
         if rest == ["client-secret"]:
             if method == "POST":
                 client["secret"] = keycloak_secret()
@@ -335,6 +474,8 @@ class Handler(BaseHTTPRequestHandler):
             if what == "state" and method == "GET":
                 return self.send(200, {
                     "clients": [c for c in r.clients.values() if c["clientId"] not in BUILTIN_CLIENTS],
+                    "scopes": list(r.scopes.values()),
+                    "role_mappings": {u: sorted(n) for u, n in r.role_mappings.items()},
                     "counters": r.counters,
                     "keys": [{"kid": k.kid, "alg": alg, "active": i == 0} for alg in SIGNING_ALGS
                              for i, k in enumerate(r.keys[alg])],
@@ -412,6 +553,9 @@ def main():
     p.add_argument("--admin-client-secret", default="admin-secret-for-tests")
     p.add_argument("--audience", default="iot-api", help="audience carried by the device scope's mapper")
     p.add_argument("--device-scope", default="iot-device-audience", help="'' for a realm without it")
+    p.add_argument("--login-realm", default="master", help="realm of the administrator who logs in with a password")
+    p.add_argument("--admin-user", default="admin")
+    p.add_argument("--admin-password", default="admin-password-for-tests")
     p.add_argument("--claim-style", choices=["client_id", "clientId"], default="client_id",
                    help="client_id (Keycloak 21.1+) or clientId (older)")
     p.add_argument("--tls-cert")
