@@ -10,5 +10,7 @@ find_package(nlohmann_json 3.11 REQUIRED)
 find_package(valijson CONFIG REQUIRED)
 # yaml-cpp 0.7 (Debian) exports the plain target name `yaml-cpp`.
 find_package(yaml-cpp CONFIG REQUIRED)
+# Boost.Beast/Asio (header-only) for iot-serve's HTTP server.
+find_package(Boost 1.74 REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)

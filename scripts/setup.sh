@@ -13,14 +13,16 @@ packages=(
   libcctz-dev tzdata
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
+  # benchmarks of iot-serve: nginx and wrk as the peer and the load generator
+  nginx wrk
   # real services the tests and the quickstart start on loopback
   postgresql postgresql-client mosquitto mosquitto-clients
   # test helpers (the Keycloak stand-in, the croniter differential test) run on Debian's python3
   python3 python3-jwt python3-cryptography python3-croniter
-  # scripts
-  procps iproute2 ca-certificates openssl bc time
   # the manifest tests (tests/k8s) read YAML with Debian's python3
   python3-yaml
+  # scripts
+  procps iproute2 ca-certificates openssl bc time
 )
 
 # kubectl for the manifest tests (`kubectl kustomize`): Debian's kubernetes-client, unless a
