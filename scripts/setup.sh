@@ -23,6 +23,8 @@ packages=(
   python3-yaml
   # scripts
   procps iproute2 ca-certificates openssl bc time
+  # single-host deployment: systemd-analyze verifies the units in systemd/
+  systemd
 )
 
 # kubectl for the manifest tests (`kubectl kustomize`): Debian's kubernetes-client, unless a
