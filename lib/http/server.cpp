@@ -199,6 +199,7 @@ class Session : public SessionBase {
     r.if_range = req[bhttp::field::if_range];
     r.client_cert_cn = cert_cn_;
     r.peer = peer_;
+    r.x_forwarded_for = req["X-Forwarded-For"];
     const auto start = Clock::now();
     Response res = server_.handlers.handle(r);
     server_.metrics.request(res.route, res.status,
@@ -444,11 +445,16 @@ void Server::stop(std::chrono::seconds timeout) {
     d.acceptor.close(ignored);
     d.retry_timer.cancel();
   });
+  // Take the sessions out under the lock, use them after it: the last reference to a session
+  // may be ours, and its destructor unregisters it under the same (non-recursive) lock.
+  std::vector<std::shared_ptr<SessionBase>> open;
   {
     std::lock_guard lock(d.sessions_mutex);
     for (auto& [ptr, weak] : d.sessions)
-      if (auto session = weak.lock()) session->close_if_idle();
+      if (auto session = weak.lock()) open.push_back(std::move(session));
   }
+  for (auto& session : open) session->close_if_idle();
+  open.clear();
   const auto deadline = Clock::now() + timeout;
   while (d.connections.load() > 0 && Clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
