@@ -64,7 +64,7 @@ bool Throttle::record(Entry& e, int limit, std::int64_t now) {
   // The previous window counts for the part of it the sliding window still covers.
   const double overlap = double(w - (now - start)) / double(w);
   const double in_window = e.current + e.previous * overlap;
-  if (in_window <= limit) return false;
+  if (in_window < limit) return false;  // `limit` failures are allowed; the limit-th blocks
   // Repeat offences double the block; a quiet spell as long as the longest block forgives them.
   if (now - e.last_offence > s_.max_block.count()) e.offences = 0;
   const auto shift = std::min<std::uint32_t>(e.offences, 20);

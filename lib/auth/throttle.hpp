@@ -25,7 +25,7 @@
 namespace iotfleet::auth {
 
 struct ThrottleSettings {
-  int address_limit = 30;  // failures per address within the window
+  int address_limit = 30;  // failures per address within the window; the last one blocks
   int device_limit = 10;   // failures per device key within the window
   std::chrono::seconds window{60};
   std::chrono::seconds first_block{60};  // doubled per repeat offence...

@@ -40,6 +40,7 @@ struct Request {
   std::string_view authorization, if_none_match, range, if_range;
   std::optional<std::string> client_cert_cn;  // CN of a client certificate TLS verified
   std::string peer;                           // remote address (logs, the auth hook)
+  std::string_view x_forwarded_for;           // trusted only from --trusted-proxies
 };
 
 struct Response {

@@ -124,7 +124,20 @@ std::string Metrics::render(const Gauges& g) const {
       "# HELP iot_serve_open_connections Client connections open now.\n"
       "# TYPE iot_serve_open_connections gauge\n"
       "iot_serve_open_connections " +
-      std::to_string(g.open_connections) + "\n";
+      std::to_string(g.open_connections) +
+      "\n"
+      "# HELP iot_serve_auth_throttled_total Requests refused with 429 before authentication.\n"
+      "# TYPE iot_serve_auth_throttled_total counter\n"
+      "iot_serve_auth_throttled_total{scope=\"address\"} " +
+      std::to_string(g.throttled_address) +
+      "\n"
+      "iot_serve_auth_throttled_total{scope=\"device\"} " +
+      std::to_string(g.throttled_device) +
+      "\n"
+      "# HELP iot_serve_auth_throttle_sources Addresses and device keys with recent failures.\n"
+      "# TYPE iot_serve_auth_throttle_sources gauge\n"
+      "iot_serve_auth_throttle_sources " +
+      std::to_string(g.throttle_tracked) + "\n";
   return out;
 }
 

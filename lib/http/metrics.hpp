@@ -16,8 +16,8 @@
 namespace iotfleet::http {
 
 /// The statuses the endpoint answers with; anything else is counted as "other".
-inline constexpr std::array<int, 18> kStatuses{200, 206, 304, 400, 401, 403, 404, 405, 408,
-                                               409, 413, 414, 416, 431, 500, 502, 503, 0};
+inline constexpr std::array<int, 19> kStatuses{200, 206, 304, 400, 401, 403, 404, 405, 408,
+                                               409, 413, 414, 416, 429, 431, 500, 502, 503, 0};
 inline constexpr std::array<double, 12> kLatencyBuckets{
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5};
 inline constexpr std::size_t kReasonCount =
@@ -32,6 +32,9 @@ struct Gauges {
   bool database_up = false;
   bool ready = false;
   std::int64_t open_connections = 0;
+  // Brute-force protection: 429 answers by what blocked them, and sources remembered.
+  std::uint64_t throttled_address = 0, throttled_device = 0;
+  std::int64_t throttle_tracked = 0;
 };
 
 class Metrics {

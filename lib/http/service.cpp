@@ -8,6 +8,7 @@
 
 #include "auth/oidc.hpp"
 #include "core/log.hpp"
+#include "http/throttle_hook.hpp"
 #include "idp/keycloak.hpp"
 #include "mqtt/settings.hpp"
 #include "store/database.hpp"
@@ -57,7 +58,9 @@ struct Service::Parts {
   std::unique_ptr<rotation::IdentityInstaller> installer;
   std::unique_ptr<rotation::Notifier> notifier;
   std::unique_ptr<RotationDatabase> rotation_db;
-  AuthHook hook;  // no-op: the seam for brute-force protection (issue 11)
+  std::unique_ptr<auth::Throttle> throttle;
+  auth::TrustedProxies proxies;
+  std::unique_ptr<ThrottleHook> hook;
 };
 
 core::Result<std::unique_ptr<Service>> Service::create(const core::Config& config) {
@@ -66,7 +69,7 @@ core::Result<std::unique_ptr<Service>> Service::create(const core::Config& confi
     svc->settings_ = ServeSettings::load(config).take();
     const auto& s = svc->settings_;
     svc->parts_ =
-        std::make_unique<Parts>(Parts{config, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}});
+        std::make_unique<Parts>(Parts{config, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}});
     auto& p = *svc->parts_;
     p.database_url = config.require(store::kDatabaseUrl).take();
     p.box = idp::load_secret_box(config).take();
@@ -114,7 +117,10 @@ core::Result<std::unique_ptr<Service>> Service::create(const core::Config& confi
     if (!s.device_ca_cert.empty())
       ctx.device_ca_pem =
           read_text_file(s.device_ca_cert, "the device CA certificate (--device-ca-cert)");
-    ctx.hook = &p.hook;
+    p.throttle = std::make_unique<auth::Throttle>(s.throttle, core::system_clock());
+    for (const auto& proxy : s.trusted_proxies) p.proxies.add(proxy, nullptr);
+    p.hook = std::make_unique<ThrottleHook>(*p.throttle, p.proxies);
+    ctx.hook = p.hook.get();
     ctx.draining = &svc->draining_;
     Service* self = svc.get();
     ctx.ready = [self] { return self->loader_ && self->loader_->ready(); };
@@ -127,6 +133,9 @@ core::Result<std::unique_ptr<Service>> Service::create(const core::Config& confi
       g.database_up = self->loader_ && self->loader_->database_up();
       g.ready = !self->draining_ && self->loader_ && self->loader_->ready();
       g.open_connections = self->server_ ? self->server_->open_connections() : 0;
+      g.throttled_address = self->parts_->hook->refused(auth::ThrottleScope::address);
+      g.throttled_device = self->parts_->hook->refused(auth::ThrottleScope::device);
+      g.throttle_tracked = static_cast<std::int64_t>(self->parts_->throttle->tracked());
       return g;
     };
     svc->handlers_ = std::make_unique<Handlers>(std::move(ctx));

@@ -105,6 +105,26 @@ core::Result<ServeSettings> ServeSettings::load(const core::Config& config) {
     if (s.db_role == "none") s.db_role.clear();
     s.drain_delay = std::chrono::seconds(whole_number(config, kDrainDelay, 0, 600));
     s.shutdown_timeout = std::chrono::seconds(whole_number(config, kShutdownTimeout, 1, 3600));
+    s.throttle.address_limit = static_cast<int>(whole_number(config, kFailAddressLimit, 1, 1000000));
+    s.throttle.device_limit = static_cast<int>(whole_number(config, kFailDeviceLimit, 1, 1000000));
+    s.throttle.window = std::chrono::seconds(whole_number(config, kFailWindow, 1, 86400));
+    s.throttle.first_block = std::chrono::seconds(whole_number(config, kBlockFirst, 1, 86400));
+    s.throttle.max_block = std::chrono::seconds(
+        whole_number(config, kBlockMax, s.throttle.first_block.count(), 7 * 86400));
+    s.throttle.capacity =
+        static_cast<std::size_t>(whole_number(config, kThrottleCapacity, 16, 10000000));
+    auth::TrustedProxies check;
+    const std::string proxies = config.get(kTrustedProxies).value_or("");
+    for (std::string_view rest = proxies; !rest.empty();) {
+      const auto comma = rest.find(',');
+      const auto item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      if (item.find_first_not_of(' ') == std::string_view::npos) continue;
+      std::string error;
+      if (!check.add(item, &error))
+        throw core::Failure(core::Error::usage("--trusted-proxies / IOT_SERVE_TRUSTED_PROXIES: " + error));
+      s.trusted_proxies.emplace_back(item);
+    }
     return s;
   });
 }

@@ -6,7 +6,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "auth/throttle.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 
@@ -37,6 +39,21 @@ inline constexpr core::Setting kDrainDelay{"--drain-delay", "IOT_SERVE_DRAIN_SEC
 inline constexpr core::Setting kShutdownTimeout{"--shutdown-timeout", "IOT_SERVE_SHUTDOWN_SECONDS",
                                                 "25"};
 
+// Brute-force protection (issue 11): failures per address and per device key in a sliding
+// window, then 429 with Retry-After, blocks doubling per repeat offence.
+inline constexpr core::Setting kFailAddressLimit{"--auth-fail-address-limit",
+                                                 "IOT_SERVE_AUTH_FAIL_ADDRESS_LIMIT", "30"};
+inline constexpr core::Setting kFailDeviceLimit{"--auth-fail-device-limit",
+                                                "IOT_SERVE_AUTH_FAIL_DEVICE_LIMIT", "10"};
+inline constexpr core::Setting kFailWindow{"--auth-fail-window", "IOT_SERVE_AUTH_FAIL_WINDOW_SECONDS",
+                                           "60"};
+inline constexpr core::Setting kBlockFirst{"--auth-block", "IOT_SERVE_AUTH_BLOCK_SECONDS", "60"};
+inline constexpr core::Setting kBlockMax{"--auth-block-max", "IOT_SERVE_AUTH_BLOCK_MAX_SECONDS",
+                                         "3600"};
+inline constexpr core::Setting kThrottleCapacity{"--auth-throttle-capacity",
+                                                 "IOT_SERVE_AUTH_THROTTLE_CAPACITY", "65536"};
+inline constexpr core::Setting kTrustedProxies{"--trusted-proxies", "IOT_SERVE_TRUSTED_PROXIES", ""};
+
 enum AuthMode : unsigned { kAuthJwt = 1, kAuthSecret = 2, kAuthCert = 4 };
 
 struct ServeSettings {
@@ -56,6 +73,8 @@ struct ServeSettings {
   std::string db_role = "iot_serve";  // "" keeps DATABASE_URL's own privileges
   std::chrono::seconds drain_delay{5};
   std::chrono::seconds shutdown_timeout{25};
+  auth::ThrottleSettings throttle;
+  std::vector<std::string> trusted_proxies;  // addresses or CIDR ranges
 
   bool tls() const { return !tls_cert.empty(); }
 

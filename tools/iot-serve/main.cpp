@@ -46,6 +46,14 @@ int main(int argc, char** argv) {
   option(http::kDbRole, "Database role for every statement ('none': DATABASE_URL's own)");
   option(http::kDrainDelay, "Seconds between failing readiness and stopping, on SIGTERM");
   option(http::kShutdownTimeout, "Seconds requests in flight get to finish, on SIGTERM");
+  option(http::kFailAddressLimit, "Failed authentications per client address before 429");
+  option(http::kFailDeviceLimit, "Failed authentications per device key before 429");
+  option(http::kFailWindow, "Sliding window, in seconds, the failure limits count in");
+  option(http::kBlockFirst, "Seconds of a first block; doubled per repeat offence");
+  option(http::kBlockMax, "Longest block, in seconds");
+  option(http::kThrottleCapacity, "Addresses and device keys remembered (memory bound)");
+  option(http::kTrustedProxies,
+         "Proxies (addresses or CIDR ranges, comma list) whose X-Forwarded-For is believed");
   option(auth::kIssuerUrl, "OIDC issuer of device tokens, for --auth jwt");
   option(auth::kAudience, "Audience device tokens must carry, for --auth jwt");
   option(auth::kClockSkew, "Allowed clock skew for token times and rotation proofs");
