@@ -13,6 +13,8 @@ packages=(
   libcctz-dev tzdata
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
+  # the rv32 compile check of firmware/core (bare-metal RISC-V g++, picolibc, C++ headers)
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf libstdc++-12-dev-riscv64-cross
   # benchmarks of iot-serve: nginx and wrk as the peer and the load generator
   nginx wrk
   # real services the tests and the quickstart start on loopback
