@@ -13,7 +13,11 @@ DynsecClient::DynsecClient(std::unique_ptr<Publisher> pub, std::unique_ptr<Subsc
                            std::chrono::milliseconds timeout)
     : pub_(std::move(pub)), sub_(std::move(sub)), timeout_(timeout) {}
 
-DynsecClient::~DynsecClient() = default;
+DynsecClient::~DynsecClient() {
+  // Both of paho's threads stop before either client is freed (detail::Connection::close).
+  sub_->close();
+  pub_->close();
+}
 
 core::Result<std::unique_ptr<DynsecClient>> DynsecClient::connect(
     const Settings& admin, std::chrono::milliseconds timeout) {

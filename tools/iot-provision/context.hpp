@@ -9,10 +9,12 @@
 
 #include "cli/app.hpp"
 #include "core/config.hpp"
+#include "fleet/broker_sync.hpp"
 #include "fleet/devices.hpp"
 #include "fleet/identities.hpp"
 #include "idp/keycloak.hpp"
 #include "idp/local_provider.hpp"
+#include "mqtt/settings.hpp"
 
 namespace iotfleet::provision_tool {
 
@@ -26,6 +28,9 @@ struct Context {
   idp::KeycloakFlags keycloak_flags;  // bound to the Keycloak options of the device commands
   std::unique_ptr<idp::KeycloakProvider> keycloak_;
   std::unique_ptr<idp::LocalProvider> local_;
+  mqtt::SettingFlags mqtt_flags;            // bound to the broker options (mqtt sync, device …)
+  std::optional<std::string> mqtt_identities;  // --mqtt-identities
+  int mqtt_timeout = 10;
 
   bool json() const { return output == cli::OutputFormat::json; }
   fleet::Session& session();
@@ -35,7 +40,17 @@ struct Context {
   idp::KeycloakProvider& keycloak();
   /// The provider of an identity kind, for fleet operations (see fleet::ProviderFor).
   fleet::ProviderFor providers();
+  /// With MQTT_IDENTITIES=dynsec: brings these devices' broker identities in step (after the
+  /// database change committed). A broker that cannot be reached is exit 5, naming the repair.
+  /// Whether MQTT_IDENTITIES asks for it; a bad mode or bad MQTT settings are usage errors.
+  bool broker_identities_kept();
+  void keep_broker_in_step(const std::vector<fleet::BrokerDevice>& devices);
 };
+
+/// The broker's connection options (--mqtt-url, --mqtt-username, …) on a command.
+void add_mqtt_options(CLI::App& cmd, Context& ctx);
+/// add_mqtt_options plus --mqtt-identities, for commands that change devices.
+void add_broker_identity_options(CLI::App& cmd, Context& ctx);
 
 void add_model_commands(CLI::App& app, Context& ctx);
 void add_device_commands(CLI::App& app, Context& ctx);

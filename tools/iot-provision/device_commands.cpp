@@ -61,6 +61,7 @@ void add_create(CLI::App& device, Context& ctx) {
       ->default_str("local");
   cli::add_output_option(*create, ctx.output);
   add_keycloak_options(*create, ctx);
+  add_broker_identity_options(*create, ctx);
   create->callback([&ctx] {
     fleet::DeviceSpec spec;
     spec.model_code = args.model;
@@ -78,6 +79,9 @@ void add_create(CLI::App& device, Context& ctx) {
     cli::Progress progress("creating devices");
     const auto created = cli::expect(fleet::create_devices(
         session, spec, ids, [&](std::size_t done, std::size_t total) { progress.update(done, total); }));
+    std::vector<fleet::BrokerDevice> changed;
+    for (const auto& d : created) changed.push_back({d.key, d.client_id});
+    ctx.keep_broker_in_step(changed);
     if (ctx.json()) {
       nlohmann::ordered_json out = nlohmann::ordered_json::array();
       for (const auto& d : created) out.push_back({{"key", d.key}, {"client_id", d.client_id}, {"model", d.model}});
@@ -181,16 +185,23 @@ void add_device_commands(CLI::App& app, Context& ctx) {
                                        active ? "Activate a device" : "Deactivate a device (fleet rotation skips it)");
     cmd->add_option("key", args.key, "Device key")->required();
     cli::add_output_option(*cmd, ctx.output);
-    cmd->callback([&ctx, active] { print_device(ctx, cli::expect(fleet::set_device_active(ctx.session(), args.key, active))); });
+    add_broker_identity_options(*cmd, ctx);
+    cmd->callback([&ctx, active] {
+      const auto d = cli::expect(fleet::set_device_active(ctx.session(), args.key, active));
+      ctx.keep_broker_in_step({{d.key, d.client_id}});
+      print_device(ctx, d);
+    });
   }
 
   auto* remove = device->add_subcommand("delete", "Delete a device, then its Keycloak client (a leftover client is reported)");
   remove->add_option("key", args.key, "Device key")->required();
   cli::add_output_option(*remove, ctx.output);
   add_keycloak_options(*remove, ctx);
+  add_broker_identity_options(*remove, ctx);
   remove->callback([&ctx] {
     const auto r = cli::expect(fleet::delete_device(ctx.session(), args.key, ctx.providers()));
     if (r.warning) std::cerr << "iot-provision: warning: " << *r.warning << "\n";
+    ctx.keep_broker_in_step({{r.key, r.client_id}});
     if (ctx.json()) {
       cli::print_json({{"deleted", r.key}, {"client_id", r.client_id}, {"identity", r.identity},
                        {"identity_removed", r.identity_removed},
