@@ -15,6 +15,7 @@
 #include "idp/keycloak.hpp"
 #include "idp/local_provider.hpp"
 #include "mqtt/settings.hpp"
+#include "provision/package.hpp"
 
 namespace iotfleet::provision_tool {
 
@@ -56,6 +57,26 @@ void add_model_commands(CLI::App& app, Context& ctx);
 void add_device_commands(CLI::App& app, Context& ctx);
 void add_package_command(CLI::App& app, Context& ctx);
 void add_mqtt_commands(CLI::App& app, Context& ctx);
+
+/// How packages are written, as flags (package, device create --identity cert).
+struct PackageOptions {
+  std::string format = "json";
+  std::string partition_size = "0x6000";
+  std::optional<std::string> base_url, mqtt_url, token_url, wifi_ssid;
+};
+/// The checked settings, and the fields every package shares (URLs, WiFi).
+struct PackageDefaults {
+  provision::Package base;
+  std::string format;
+  std::size_t partition_size = 0;
+};
+void add_package_options(CLI::App& cmd, PackageOptions& options);
+PackageDefaults load_package_defaults(Context& ctx, const PackageOptions& options);
+/// <key>.json, <key>.nvs.bin or <key>.h
+std::string package_file_name(const std::string& key, const std::string& format);
+/// Writes the package 0600 to a file, or "-" for standard output.
+void write_package(const provision::Package& package, const PackageDefaults& defaults,
+                   const std::string& out);
 
 /// Reads a JSON file ("-" for standard input), naming the flag in errors.
 nlohmann::json read_json_file(const std::string& path, const std::string& flag);

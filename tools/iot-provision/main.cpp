@@ -48,7 +48,8 @@ fleet::ProviderFor Context::providers() {
       if (!local_) local_ = std::make_unique<idp::LocalProvider>(session().db, secret_box(), local_pepper());
       return *local_;
     }
-    throw core::Failure(core::Error::usage("the '" + kind + "' identity is not available in this version of the toolkit"));
+    throw core::Failure(core::Error::usage("the '" + kind + "' identity has no identity provider (certificates are "
+                                           "managed with iot-cert)"));
   };
 }
 
