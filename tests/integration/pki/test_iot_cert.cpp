@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "cert_fixture.hpp"
 #include "core/files.hpp"
@@ -304,6 +306,36 @@ TEST_F(IotCert, UsageMistakesAreExit2WithAHint) {
   EXPECT_EQ(r.exit_code, 3);
   r = cert({"ca", "init", "--out", "k", "--key-type", "dsa"});
   EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace iotfleet::test_support
+
+namespace iotfleet::test_support {
+namespace {
+
+class CrlNumbers : public CertTest {};
+
+TEST_F(CrlNumbers, ConcurrentCrlRunsNeverShareANumber) {
+  ASSERT_EQ(cert({"ca", "init", "--out", "ca"}).exit_code, 0);
+  constexpr int kRuns = 6;
+  std::vector<std::thread> runs;
+  std::vector<int> codes(kRuns, -1);
+  for (int i = 0; i < kRuns; ++i)
+    runs.emplace_back([&, i] {
+      codes[i] = cert({"crl", "--ca", "ca", "-o", "crl" + std::to_string(i) + ".pem"}).exit_code;
+    });
+  for (auto& t : runs) t.join();
+  std::set<std::string> numbers;
+  for (int i = 0; i < kRuns; ++i) {
+    ASSERT_EQ(codes[i], 0) << "run " << i;
+    const auto shown =
+        openssl({"crl", "-noout", "-crlnumber", "-in", "crl" + std::to_string(i) + ".pem"});
+    ASSERT_EQ(shown.exit_code, 0) << shown.err;
+    numbers.insert(shown.out);
+  }
+  EXPECT_EQ(numbers.size(), static_cast<std::size_t>(kRuns));
+  EXPECT_EQ(core::read_file(path("ca/crlnumber"), 64).take(), std::to_string(kRuns) + "\n");
 }
 
 }  // namespace
