@@ -8,15 +8,22 @@
 // a second sync changes nothing and does not kick connected devices, and a rotated secret is
 // set again. Certificate identities are not handled here.
 
+#include <chrono>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/secret_box.hpp"
 #include "fleet/models.hpp"
 #include "mqtt/dynsec.hpp"
 
 namespace iotfleet::fleet {
+
+/// dynsec: device commands keep the broker in step; none: operators run `mqtt sync`/`mqtt export`.
+inline constexpr core::Setting kMqttIdentities{"--mqtt-identities", "MQTT_IDENTITIES", "none"};
 
 struct BrokerSyncReport {
   std::vector<std::string> created;  // client ids
@@ -28,6 +35,36 @@ struct BrokerSyncReport {
 
 core::Result<BrokerSyncReport> sync_broker_identities(Session& s, const core::SecretBox& box,
                                                       mqtt::DynsecClient& broker);
+
+/// A device to bring in step: its key, and the client id it had (for one already deleted).
+struct BrokerDevice {
+  std::string key;
+  std::string client_id;
+};
+
+/// The same for the named devices only, without listing the broker's clients: what
+/// `device create|delete|activate|deactivate` do when MQTT_IDENTITIES=dynsec, and what iot-serve
+/// does when a rotation completes. A device that is gone, inactive or has a certificate loses its
+/// client; one with a secret gets a client whose password is that secret.
+core::Result<BrokerSyncReport> sync_broker_devices(Session& s, const core::SecretBox& box,
+                                                   mqtt::DynsecClient& broker,
+                                                   const std::vector<BrokerDevice>& devices);
+
+/// One device at a time, for a long-running process (iot-serve when a rotation completes): one
+/// admin connection made on first use and made again after a failure. Thread-safe.
+class BrokerIdentityKeeper {
+ public:
+  BrokerIdentityKeeper(mqtt::Settings admin, std::chrono::milliseconds timeout)
+      : admin_(std::move(admin)), timeout_(timeout) {}
+  core::Result<BrokerSyncReport> keep(Session& s, const core::SecretBox& box,
+                                      const BrokerDevice& device);
+
+ private:
+  mqtt::Settings admin_;
+  std::chrono::milliseconds timeout_;
+  std::mutex mutex_;
+  std::unique_ptr<mqtt::DynsecClient> broker_;
+};
 
 /// The fingerprint kept in a client's textdescription.
 std::string secret_fingerprint(const std::string& secret);

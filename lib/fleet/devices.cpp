@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "core/clock.hpp"
 #include "core/device_key.hpp"
 #include "core/log.hpp"
 #include "fleet/config_schema.hpp"
@@ -25,10 +26,12 @@ void check_identity(const std::string& identity, const IdentitySources& ids) {
     if (!ids.keycloak) throw core::Failure(core::Error::failure("internal: keycloak identities need the provider"));
     return;
   }
-  if (identity == "cert")
-    throw core::Failure(core::Error::usage(
-        "the 'cert' identity is not available in this version of the toolkit",
-        "use --identity local (the default) or --identity keycloak"));
+  if (identity == "cert") {
+    if (!ids.ca)
+      throw core::Failure(core::Error::usage(
+          "--identity cert needs the device CA: give --ca DIR (made by 'iot-cert ca init')"));
+    return;
+  }
   throw core::Failure(core::Error::usage("unknown identity '" + identity + "': use local, keycloak or cert"));
 }
 
@@ -104,6 +107,26 @@ void undo_clients(idp::IdentityProvider& provider, const std::vector<std::string
                 "e.g. '" + left.front() + "'): delete them in Keycloak";
 }
 
+IssuedCertificate issue_certificate(pki::Authority& ca, int days, store::DeviceRepository& repo,
+                                    const std::string& key) {
+  auto issued = ca.issue_device(key, days, pki::KeyType::ec_p256, core::system_clock().now()).take();
+  IssuedCertificate out{issued.key.to_pem(), issued.certificate.to_pem(), issued.info.serial,
+                        core::format_iso_utc(issued.info.not_after)};
+  repo.set_certificate(key, out.certificate_pem, out.serial, out.not_after);
+  return out;
+}
+
+// A creation that failed after issuing certificates revokes them: no valid certificate may
+// name a device that does not exist.
+void revoke_issued(pki::Authority& ca, const std::vector<std::string>& serials, core::Error& error) {
+  std::vector<std::string> left;
+  for (const auto& serial : serials)
+    if (!ca.revoke(serial, "cessationOfOperation", core::system_clock().now())) left.push_back(serial);
+  if (!left.empty())
+    error.message += "; could not revoke " + std::to_string(left.size()) +
+                     " certificate(s) issued for it (revoke them with 'iot-cert revoke SERIAL')";
+}
+
 }  // namespace
 
 core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const DeviceSpec& spec,
@@ -115,8 +138,10 @@ core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const Device
                                                         const IdentitySources& ids, const Progress& progress) {
   const std::string what = "create devices of model '" + spec.model_code + "'";
   std::vector<std::string> clients;  // created in Keycloak so far: deleted again on failure
+  std::vector<std::string> serials;  // certificates issued so far: revoked again on failure
   auto fail = [&](core::Error error) {
     if (ids.keycloak) undo_clients(*ids.keycloak, clients, error);
+    if (ids.ca) revoke_issued(*ids.ca, serials, error);
     return error;
   };
   try {
@@ -159,7 +184,10 @@ core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const Device
                                                                         : *spec.name)
                                          : std::nullopt,
                                std::nullopt, std::nullopt};
-          if (keycloak) {
+          if (spec.identity == "cert") {
+            // The certificate comes once the key is known to be unique (below): a certificate
+            // whose CN is another device's key would authenticate as that device.
+          } else if (keycloak) {
             // The toolkit chooses the secret and installs it in Keycloak: the sealed copy is
             // what packages carry, and what `device sync` restores.
             secrets[key] = idp::generate_secret();
@@ -177,7 +205,7 @@ core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const Device
         std::vector<std::size_t> again;
         for (std::size_t i = 0; i < rows.size(); ++i) {
           if (done.contains(rows[i].key)) {
-            created.push_back({rows[i].key, rows[i].client_id, model.code});
+            created.push_back({rows[i].key, rows[i].client_id, model.code, std::nullopt});
             batch.push_back(rows[i]);
           } else {
             again.push_back(slot_of_row[i]);
@@ -190,6 +218,12 @@ core::Result<std::vector<CreatedDevice>> create_devices(Session& s, const Device
           if (progress) progress(start + done_in_batch, spec.count);
         });
       }
+      if (spec.identity == "cert")
+        for (std::size_t i = created.size() - batch.size(); i < created.size(); ++i) {
+          created[i].certificate = issue_certificate(*ids.ca, ids.certificate_days, repo, created[i].key);
+          serials.push_back(created[i].certificate->serial);
+          if (progress) progress(i + 1, spec.count);
+        }
       if (progress) progress(created.size(), spec.count);
     }
     try {

@@ -16,6 +16,7 @@
 #include "fleet/models.hpp"
 #include "idp/local.hpp"
 #include "idp/provider.hpp"
+#include "pki/authority.hpp"
 #include "store/devices.hpp"
 
 namespace iotfleet::fleet {
@@ -30,10 +31,20 @@ struct DeviceSpec {
   std::string identity = "local";  // local | keycloak | cert
 };
 
+/// A cert identity's credential, returned once by create_devices: the private key is never
+/// stored, so the caller writes it into the device's package or it is gone.
+struct IssuedCertificate {
+  std::string key_pem;
+  std::string certificate_pem;
+  std::string serial;
+  std::string not_after;  // ISO UTC
+};
+
 struct CreatedDevice {
   std::string key;
   std::string client_id;
   std::string model;
+  std::optional<IssuedCertificate> certificate;  // cert identity only
 };
 
 /// What the local identity needs to issue secrets.
@@ -48,6 +59,8 @@ struct IdentitySources {
   const core::SecretBox& box;
   const idp::Pepper* pepper = nullptr;
   idp::IdentityProvider* keycloak = nullptr;
+  pki::Authority* ca = nullptr;  // cert identities: the device CA, unlocked
+  int certificate_days = 365;
 };
 
 using Progress = std::function<void(std::size_t done, std::size_t total)>;

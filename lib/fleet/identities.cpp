@@ -47,9 +47,9 @@ Loaded load(Session& s, const std::string& key, const core::SecretBox& box) {
                   return require_device(tx, key);
                 }).take();
   if (device.identity_kind == "cert")
-    throw core::Failure(core::Error::usage("device '" + key +
-                                           "' has a 'cert' identity, which this version of the "
-                                           "toolkit does not manage"));
+    throw core::Failure(core::Error::usage(
+        "device '" + key + "' has a certificate identity: it has no secret to sync or check here",
+        "its certificate: 'iot-cert list --ca DIR', 'iot-cert verify CERT --ca DIR'"));
   if (!device.secret_sealed)
     return {device,
             core::Error::failure("device '" + key + "' has no sealed secret in the database")};

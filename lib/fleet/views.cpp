@@ -35,6 +35,11 @@ nlohmann::ordered_json to_json(const store::Device& d) {
             {"next_attempt_at", or_null(d.next_attempt_at)},
             {"secret_created_at", d.secret_created_at},
             {"last_completed_at", or_null(d.last_rotation_completed_at)}}},
+          {"certificate",
+           d.certificate_serial
+               ? nlohmann::ordered_json{{"serial", *d.certificate_serial},
+                                        {"not_after", or_null(d.certificate_not_after)}}
+               : nlohmann::ordered_json(nullptr)},
           {"created_at", d.created_at},
           {"updated_at", d.updated_at}};
 }
@@ -55,7 +60,7 @@ std::vector<std::string> device_table_row(const store::Device& d) {
 }
 
 std::vector<std::pair<std::string, std::string>> device_fields(const store::Device& d) {
-  return {{"key", d.key},
+  std::vector<std::pair<std::string, std::string>> fields = {{"key", d.key},
           {"client id", d.client_id},
           {"model", d.model_code},
           {"name", d.name.value_or("-")},
@@ -69,6 +74,10 @@ std::vector<std::pair<std::string, std::string>> device_fields(const store::Devi
           {"last rotation", d.last_rotation_completed_at.value_or("never")},
           {"created", d.created_at},
           {"updated", d.updated_at}};
+  if (d.certificate_serial)
+    fields.insert(fields.begin() + 6, {"certificate", *d.certificate_serial + " (valid until " +
+                                                         d.certificate_not_after.value_or("?") + ")"});
+  return fields;
 }
 
 std::vector<std::pair<std::string, std::string>> model_fields(const store::DeviceModel& m) {

@@ -161,6 +161,23 @@ void Handlers::refresh_device(const std::string& key) {
                     {{"device", key}, {"error", done.error().message}});
 }
 
+// Before the device hears 200 and reconnects to MQTT with its new secret, the broker gets it.
+void Handlers::keep_broker_identity(const Caller& caller) {
+  if (!c_.broker_identities) return;
+  core::Status kept = core::ok_status();
+  auto reached = c_.rotation_db->with([&](pqxx::connection& conn) -> core::Result<bool> {
+    fleet::Session session{conn, "iot-serve"};
+    auto r = c_.broker_identities->keep(session, *c_.box, {caller.key, caller.client_id});
+    if (!r) kept = r.error();
+    return true;  // a broker problem is not a reason to drop the database connection
+  });
+  if (!reached) kept = reached.error();
+  if (!kept)
+    core::log::warn("the MQTT broker still has the device's previous password; "
+                    "'iot-provision mqtt sync' repairs it",
+                    {{"device", caller.key}, {"error", kept.error().message}});
+}
+
 Response Handlers::config(const Request& r, const Caller& caller) {
   auto entry = c_.snapshot->device(caller.key);
   if (!entry) return error_response(404, "unknown_device", "this device does not exist");
@@ -184,6 +201,7 @@ Response Handlers::config(const Request& r, const Caller& caller) {
     } else if (*completed) {
       core::log::info("rotation completed", {{"device", caller.key}});
       refresh_device(caller.key);
+      keep_broker_identity(caller);
       if (auto cleared = c_.notifier->clear(caller.client_id); !cleared)
         core::log::warn("could not clear the rotation notice",
                         {{"device", caller.key}, {"error", cleared.error().message}});

@@ -31,6 +31,7 @@
 #include "provision/package.hpp"
 #include "rotation/installer.hpp"
 #include "rotation/notifier.hpp"
+#include "fleet/broker_sync.hpp"
 
 namespace iotfleet::http {
 
@@ -100,6 +101,7 @@ struct HandlerContext {
   const core::SecretBox* box = nullptr;
   rotation::CredentialInstaller* installer = nullptr;
   rotation::Notifier* notifier = nullptr;
+  fleet::BrokerIdentityKeeper* broker_identities = nullptr;  // MQTT_IDENTITIES=dynsec, else null
   RotationDatabase* rotation_db = nullptr;
   std::chrono::seconds clock_skew{30};
   provision::Package package_defaults;  // token_url, base_url, mqtt_url, wifi_*
@@ -133,6 +135,7 @@ class Handlers {
   Response firmware(const Request& r, const Caller& caller, bool metadata_only);
   Response provisioning(const Caller& caller);
   void refresh_device(const std::string& key);
+  void keep_broker_identity(const Caller& caller);
 
   HandlerContext c_;
 };

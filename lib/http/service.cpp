@@ -57,6 +57,7 @@ struct Service::Parts {
   std::unique_ptr<idp::KeycloakProvider> keycloak;
   std::unique_ptr<rotation::IdentityInstaller> installer;
   std::unique_ptr<rotation::Notifier> notifier;
+  std::unique_ptr<fleet::BrokerIdentityKeeper> broker_identities;
   std::unique_ptr<RotationDatabase> rotation_db;
   std::unique_ptr<auth::Throttle> throttle;
   auth::TrustedProxies proxies;
@@ -69,7 +70,7 @@ core::Result<std::unique_ptr<Service>> Service::create(const core::Config& confi
     svc->settings_ = ServeSettings::load(config).take();
     const auto& s = svc->settings_;
     svc->parts_ =
-        std::make_unique<Parts>(Parts{config, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}});
+        std::make_unique<Parts>(Parts{config, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}});
     auto& p = *svc->parts_;
     p.database_url = config.require(store::kDatabaseUrl).take();
     p.box = idp::load_secret_box(config).take();
@@ -95,6 +96,16 @@ core::Result<std::unique_ptr<Service>> Service::create(const core::Config& confi
           mqtt::load_settings(config, {}, "iot-serve").take()));
     else
       p.notifier = std::make_unique<rotation::NoNotifier>();
+    const auto identities = config.get(fleet::kMqttIdentities).value_or("none");
+    if (identities == "dynsec") {
+      auto admin = mqtt::load_settings(config, {}, "iot-serve").take();
+      admin.client_id += "-dynsec";  // beside the notifier's connection, not in its place
+      p.broker_identities =
+          std::make_unique<fleet::BrokerIdentityKeeper>(std::move(admin), std::chrono::seconds(10));
+    }
+    else if (identities != "none")
+      throw core::Failure(core::Error::usage("MQTT_IDENTITIES is '" + identities + "'",
+                                             "use dynsec or none"));
     p.rotation_db = std::make_unique<RotationDatabase>(p.database_url, s.db_role);
 
     HandlerContext ctx;
@@ -107,6 +118,7 @@ core::Result<std::unique_ptr<Service>> Service::create(const core::Config& confi
     ctx.box = &*p.box;
     ctx.installer = p.installer.get();
     ctx.notifier = p.notifier.get();
+    ctx.broker_identities = p.broker_identities.get();
     ctx.rotation_db = p.rotation_db.get();
     ctx.clock_skew = std::chrono::seconds(p.verifier ? p.verifier->settings().clock_skew : 30);
     ctx.package_defaults.base_url = config.get(provision::kBaseUrl).value_or("");

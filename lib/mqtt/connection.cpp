@@ -304,10 +304,14 @@ core::Result<std::unique_ptr<Connection>> Connection::open(const Settings& setti
   return conn;
 }
 
+void Connection::close() {
+  if (handle_ && MQTTClient_isConnected(handle_))
+    MQTTClient_disconnect(handle_, static_cast<int>(std::min<long long>(timeout_.count(), 2000)));
+}
+
 Connection::~Connection() {
   if (!handle_) return;
-  if (MQTTClient_isConnected(handle_))
-    MQTTClient_disconnect(handle_, static_cast<int>(std::min<long long>(timeout_.count(), 2000)));
+  close();
   MQTTClient_destroy(&handle_);
 }
 

@@ -43,6 +43,10 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   void* handle() const { return handle_; }
+  /// Disconnects, which stops paho's thread of this client; the destructor then only frees it.
+  /// paho's clients in one process share socket state: a process with two clients must stop
+  /// both threads before freeing either, or a thread still running may touch the freed one.
+  void close();
   /// The broker for messages: mqtt[s]://host:port, never a password.
   const std::string& broker() const { return broker_; }
   std::chrono::milliseconds timeout() const { return timeout_; }

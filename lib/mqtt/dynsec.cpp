@@ -13,7 +13,11 @@ DynsecClient::DynsecClient(std::unique_ptr<Publisher> pub, std::unique_ptr<Subsc
                            std::chrono::milliseconds timeout)
     : pub_(std::move(pub)), sub_(std::move(sub)), timeout_(timeout) {}
 
-DynsecClient::~DynsecClient() = default;
+DynsecClient::~DynsecClient() {
+  // Both of paho's threads stop before either client is freed (detail::Connection::close).
+  sub_->close();
+  pub_->close();
+}
 
 core::Result<std::unique_ptr<DynsecClient>> DynsecClient::connect(
     const Settings& admin, std::chrono::milliseconds timeout) {
@@ -82,20 +86,15 @@ std::string device_role_name(const std::string& client_id) { return "device-" + 
 core::Result<nlohmann::json> device_role_command(const std::string& key,
                                                  const std::string& client_id,
                                                  const std::string& model_code) {
-  for (const auto& [what, value] : {std::pair<const char*, const std::string&>{"device key", key},
-                                    {"client id", client_id},
-                                    {"model code", model_code}})
-    if (auto s = validate_topic_component(what, value); !s) return s.error();
+  if (model_code.empty()) return core::Error::failure("model code is empty: it cannot be an MQTT topic level");
+  auto topics = device_topics(key, client_id, model_code);
+  if (!topics) return topics.error();
   auto acl = [](const char* type, const std::string& topic) {
     return nlohmann::json{{"acltype", type}, {"topic", topic}, {"priority", 0}, {"allow", true}};
   };
   nlohmann::json acls = nlohmann::json::array();
-  acls.push_back(acl("publishClientSend", "sensors/" + key + "/#"));
-  acls.push_back(acl("publishClientSend", "devices/" + key + "/status"));
-  for (const std::string& topic :
-       {"commands/" + key + "/#", std::string("broadcast/#"), "iotsupport/" + client_id + "/#",
-        "iotsupport/models/" + model_code + "/firmware"})
-    acls.push_back(acl("subscribePattern", topic));
+  for (const auto& topic : topics->write) acls.push_back(acl("publishClientSend", topic));
+  for (const auto& topic : topics->read) acls.push_back(acl("subscribePattern", topic));
   return nlohmann::json{{"command", "createRole"},
                         {"rolename", device_role_name(client_id)},
                         {"textdescription", "iot-fleet-toolkit device " + key},

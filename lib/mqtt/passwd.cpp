@@ -104,22 +104,16 @@ core::Result<std::string> acl_file(const std::vector<AclDevice>& devices) {
   std::string out =
       "# Written by iot-provision mqtt export: one entry per device. Do not edit; re-export.\n";
   for (const AclDevice& d : devices) {
-    for (const auto& [what, value] :
-         {std::pair<const char*, const std::string&>{"device key", d.key},
-          {"client id", d.client_id},
-          {"user name", d.username},
-          {"model code", d.model_code}})
-      if (auto s = validate_topic_component(what, value); !s) return s.error();
+    if (auto s = validate_topic_component("user name", d.username); !s) return s.error();
+    if (d.model_code.empty()) return Error::failure("model code is empty: it cannot be an MQTT topic level");
+    auto topics = device_topics(d.key, d.client_id, d.model_code);
+    if (!topics) return topics.error();
     // A user name with a space would end the `user` line early.
     if (d.username.find_first_of(" \t") != std::string::npos)
       return Error::failure("user name '" + d.username + "' contains white space");
     out += "\nuser " + d.username + "\n";
-    out += "topic write sensors/" + d.key + "/#\n";
-    out += "topic write devices/" + d.key + "/status\n";
-    out += "topic read commands/" + d.key + "/#\n";
-    out += "topic read broadcast/#\n";
-    out += "topic read iotsupport/" + d.client_id + "/#\n";
-    out += "topic read iotsupport/models/" + d.model_code + "/firmware\n";
+    for (const auto& topic : topics->write) out += "topic write " + topic + "\n";
+    for (const auto& topic : topics->read) out += "topic read " + topic + "\n";
   }
   return out;
 }

@@ -21,6 +21,8 @@ core::Result<std::unique_ptr<Publisher>> Publisher::connect(const Settings& sett
 Publisher::Publisher(std::unique_ptr<detail::Connection> conn) : conn_(std::move(conn)) {}
 Publisher::~Publisher() = default;
 
+void Publisher::close() { conn_->close(); }
+
 const std::string& Publisher::broker() const { return conn_->broker(); }
 
 core::Status Publisher::publish(const std::string& topic, std::string_view payload, int qos,

@@ -27,6 +27,8 @@ class Publisher {
                                                           std::chrono::milliseconds timeout);
   /// Disconnects cleanly, letting in-flight messages complete for a short while.
   ~Publisher();
+  /// Disconnects now (see detail::Connection::close); the object is unusable afterwards.
+  void close();
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 

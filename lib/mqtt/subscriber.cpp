@@ -20,6 +20,8 @@ core::Result<std::unique_ptr<Subscriber>> Subscriber::connect(const Settings& se
 Subscriber::Subscriber(std::unique_ptr<detail::Connection> conn) : conn_(std::move(conn)) {}
 Subscriber::~Subscriber() = default;
 
+void Subscriber::close() { conn_->close(); }
+
 core::Status Subscriber::subscribe(const std::string& filter, int qos) {
   if (auto s = validate_topic_filter(filter); !s) return s;
   if (qos < 0 || qos > 2)

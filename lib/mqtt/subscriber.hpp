@@ -31,6 +31,8 @@ class Subscriber {
   static core::Result<std::unique_ptr<Subscriber>> connect(const Settings& settings,
                                                            std::chrono::milliseconds timeout);
   ~Subscriber();
+  /// Disconnects now (see detail::Connection::close); the object is unusable afterwards.
+  void close();
   Subscriber(const Subscriber&) = delete;
   Subscriber& operator=(const Subscriber&) = delete;
 

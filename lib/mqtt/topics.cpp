@@ -123,13 +123,14 @@ core::Result<std::string> model_firmware_topic(std::string_view model_code) {
   return join("model code", model_code, "iotsupport/models/", "/firmware");
 }
 
-core::Result<TopicSet> device_topics(std::string_view client_id, std::string_view model_code) {
+core::Result<TopicSet> device_topics(std::string_view key, std::string_view client_id,
+                                     std::string_view model_code) {
+  if (auto s = validate_topic_component("device key", key); !s) return s.error();
   if (auto s = validate_topic_component("client id", client_id); !s) return s.error();
-  const std::string id(client_id);
+  const std::string k(key), id(client_id);
   TopicSet set;
-  set.write = {"sensors/" + id + "/#", "devices/" + id + "/status"};
-  set.read = {"commands/" + id + "/#", "broadcast/#", "iotsupport/" + id + "/rotation",
-              "iotsupport/" + id + "/firmware"};
+  set.write = {"sensors/" + k + "/#", "devices/" + k + "/status"};
+  set.read = {"commands/" + k + "/#", "broadcast/#", "iotsupport/" + id + "/#"};
   if (!model_code.empty()) {
     auto topic = model_firmware_topic(model_code);
     if (!topic) return topic.error();

@@ -35,10 +35,12 @@ struct TopicSet {
   std::vector<std::string> write;
 };
 
-/// A device's topics, keyed by its MQTT client id (which is also its MQTT user name):
-/// write sensors/<id>/# and devices/<id>/status; read commands/<id>/#, broadcast/#, and its
-/// notices iotsupport/<id>/rotation and iotsupport/<id>/firmware, plus
-/// iotsupport/models/<model>/firmware when model_code is not empty.
-core::Result<TopicSet> device_topics(std::string_view client_id, std::string_view model_code = {});
+/// A device's topics (specs/platform.md, issue 7), the one definition the dynamic-security role
+/// and the ACL file both use: write sensors/<key>/# and devices/<key>/status; read
+/// commands/<key>/#, broadcast/#, its own notices iotsupport/<client_id>/#, and
+/// iotsupport/models/<model>/firmware when model_code is not empty. Data topics are keyed by the
+/// device key (what operators and dashboards know), notices by the client id (its MQTT identity).
+core::Result<TopicSet> device_topics(std::string_view key, std::string_view client_id,
+                                     std::string_view model_code = {});
 
 }  // namespace iotfleet::mqtt

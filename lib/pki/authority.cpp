@@ -186,6 +186,30 @@ core::Status Authority::unlock(const std::string& passphrase) {
   return core::ok_status();
 }
 
+core::Result<IndexEntry> Authority::adopt(const Certificate& cert) {
+  const auto info = describe(cert);
+  if (X509_check_issued(cert_.get(), cert.get()) != X509_V_OK ||
+      X509_verify(cert.get(), X509_get0_pubkey(cert_.get())) != 1)
+    return Error::failure("certificate " + info.serial + " ('" + info.common_name +
+                          "') was not signed by this CA");
+  auto known = entries();
+  if (!known) return known.error();
+  for (const auto& e : *known)
+    if (e.serial == info.serial)
+      return Error::conflict("certificate " + info.serial + " is already in the index");
+  IndexEntry entry;
+  entry.serial = info.serial;
+  entry.kind = info.kind;
+  entry.common_name = info.common_name;
+  if (info.kind == CertKind::device) entry.device_key = info.common_name;
+  entry.not_before = core::format_iso_utc(info.not_before);
+  entry.not_after = core::format_iso_utc(info.not_after);
+  entry.sha256 = info.sha256;
+  entry.issued_at = entry.not_before;  // issued elsewhere: its own date, not the adoption's
+  if (auto s = append_issued(index_path(), entry); !s) return s.error();
+  return entry;
+}
+
 core::Result<Issued> Authority::issue(const CertRequest& request, KeyType key_type, TimePoint now) {
   if (!key_) return Error::failure("the CA key is locked (internal: unlock() first)");
   auto key = PrivateKey::generate(key_type);

@@ -73,6 +73,11 @@ class Authority {
   /// Any request (tests use it for certificates already expired).
   core::Result<Issued> issue(const CertRequest& request, KeyType key_type, TimePoint now);
 
+  /// Records in the index a certificate this CA signed elsewhere (before `import-ca` took it
+  /// over), so that list, revoke and the CRL know it. Fails when this CA did not sign it; a
+  /// conflict when its serial is already in the index.
+  core::Result<IndexEntry> adopt(const Certificate& cert);
+
   core::Result<std::vector<IndexEntry>> entries() const;
   /// Revokes the certificate with this serial, or else every unrevoked certificate issued to
   /// this device key. Not found when nothing matches; a conflict when all matches are already

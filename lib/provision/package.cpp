@@ -5,9 +5,16 @@
 namespace iotfleet::provision {
 
 std::vector<std::pair<std::string, std::string>> fields(const Package& p) {
-  return {{"device_key", p.device_key}, {"client_id", p.client_id},   {"client_secret", p.client_secret},
-          {"token_url", p.token_url},   {"base_url", p.base_url},     {"mqtt_url", p.mqtt_url},
-          {"wifi_ssid", p.wifi_ssid},   {"wifi_password", p.wifi_password}};
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"device_key", p.device_key}, {"client_id", p.client_id},   {"client_secret", p.client_secret},
+      {"token_url", p.token_url},   {"base_url", p.base_url},     {"mqtt_url", p.mqtt_url},
+      {"wifi_ssid", p.wifi_ssid},   {"wifi_password", p.wifi_password}};
+  if (!p.client_cert.empty()) {
+    out.emplace_back("client_key", p.client_key);
+    out.emplace_back("client_cert", p.client_cert);
+    out.emplace_back("ca_cert", p.ca_cert);
+  }
+  return out;
 }
 
 nlohmann::ordered_json to_json(const Package& p) {
@@ -71,6 +78,17 @@ core::Result<std::size_t> parse_partition_size(const std::string& text) {
     return core::Error::usage("partition size " + text +
                               " must be a multiple of 0x1000 (4096) and at least 0x3000");
   return value;
+}
+
+core::Result<std::string> render(const Package& p, const std::string& format,
+                                 std::size_t partition_size) {
+  if (format == "json") return to_json(p).dump(2) + "\n";
+  if (format == "header") return to_c_header(p);
+  if (format != "nvs")
+    return core::Error::usage("package format '" + format + "': use json, nvs or header");
+  auto image = to_nvs(p, partition_size);
+  if (!image) return image.error();
+  return std::string(image->begin(), image->end());
 }
 
 }  // namespace iotfleet::provision

@@ -32,6 +32,11 @@ struct Package {
   std::string mqtt_url;
   std::string wifi_ssid;
   std::string wifi_password;
+  // A cert identity (issue 7): its key, certificate and the CA that signed it, PEM. Empty for
+  // secret identities, and then left out of every form.
+  std::string client_key{};
+  std::string client_cert{};
+  std::string ca_cert{};
 };
 
 /// The fields in the order of the spec, as (name, value) pairs.
@@ -40,6 +45,9 @@ std::vector<std::pair<std::string, std::string>> fields(const Package& p);
 nlohmann::ordered_json to_json(const Package& p);
 core::Result<core::Bytes> to_nvs(const Package& p, std::size_t partition_size);
 std::string to_c_header(const Package& p);
+/// The package as `format` says: "json", "nvs" (an image of partition_size bytes) or "header".
+core::Result<std::string> render(const Package& p, const std::string& format,
+                                 std::size_t partition_size);
 
 /// "0x6000" or "24576"; must be a multiple of 0x1000 and at least 0x3000.
 core::Result<std::size_t> parse_partition_size(const std::string& text);

@@ -10,8 +10,8 @@ std::string select_columns() {
          "d.client_id, d.secret_sealed, d.rotation_state, d.rotation_attempts, " +
          iso_utc("d.rotation_attempt_at") + ", " + iso_utc("d.next_attempt_at") + ", " +
          iso_utc("d.secret_created_at") + ", " + iso_utc("d.last_rotation_completed_at") + ", " +
-         iso_utc("d.created_at") + ", " + iso_utc("d.updated_at") +
-         " FROM devices d JOIN device_models m ON m.id = d.model_id";
+         iso_utc("d.created_at") + ", " + iso_utc("d.updated_at") + ", d.certificate_serial, " +
+         iso_utc("d.certificate_not_after") + " FROM devices d JOIN device_models m ON m.id = d.model_id";
 }
 
 Device from_row(const pqxx::row& r) {
@@ -34,6 +34,8 @@ Device from_row(const pqxx::row& r) {
   d.last_rotation_completed_at = opt_text(r[15]);
   d.created_at = r[16].as<std::string>();
   d.updated_at = r[17].as<std::string>();
+  d.certificate_serial = opt_text(r[18]);
+  d.certificate_not_after = opt_text(r[19]);
   return d;
 }
 
@@ -93,6 +95,15 @@ std::vector<std::string> DeviceRepository::insert_batch(std::int64_t model_id,
   inserted.reserve(result.size());
   for (const auto& r : result) inserted.push_back(r[0].as<std::string>());
   return inserted;
+}
+
+void DeviceRepository::set_certificate(const std::string& key, const std::string& pem,
+                                       const std::string& serial, const std::string& not_after) {
+  tx_.exec_params0(
+      "UPDATE devices SET certificate = $2, certificate_serial = $3,"
+      " certificate_not_after = $4::timestamptz, secret_created_at = now(), updated_at = now()"
+      " WHERE key = $1",
+      key, pem, serial, not_after);
 }
 
 std::optional<Device> DeviceRepository::find(const std::string& key, bool for_update) {

@@ -30,6 +30,8 @@ struct Device {
   std::optional<std::string> last_rotation_completed_at;
   std::string created_at;
   std::string updated_at;
+  std::optional<std::string> certificate_serial;     // cert identity
+  std::optional<std::string> certificate_not_after;  // ISO UTC
 };
 
 /// One row for insert_batch(); the credential columns are filled by the caller's identity.
@@ -58,6 +60,9 @@ class DeviceRepository {
                                         const std::vector<NewDevice>& rows, const std::string& actor);
 
   std::optional<Device> find(const std::string& key, bool for_update = false);
+  /// A cert identity's certificate (PEM), its serial (hex) and expiry ("2026-…Z").
+  void set_certificate(const std::string& key, const std::string& pem, const std::string& serial,
+                       const std::string& not_after);
   std::vector<Device> list(const DeviceFilter& filter);
   /// (key, config) of every device of a model, to re-check configs against a new schema.
   std::vector<std::pair<std::string, nlohmann::json>> configs_of_model(std::int64_t model_id);

@@ -4,6 +4,7 @@
 #include "cli/table.hpp"
 #include "commands.hpp"
 #include "core/clock.hpp"
+#include "core/files.hpp"
 
 namespace iotfleet::cert_tool {
 namespace {
@@ -89,9 +90,46 @@ void add_import(CLI::App& app, Context& ctx) {
   });
 }
 
+// After import-ca: the certificates the old CA issued, so that list, revoke and crl know them.
+void add_adopt(CLI::App& app, Context& ctx) {
+  static std::vector<std::string> files;
+  auto* cmd = app.add_subcommand(
+      "adopt", "Record certificates this CA issued elsewhere (say before import-ca) in its index");
+  cmd->add_option("cert", files, "Certificates (PEM), one or more")->required();
+  add_ca_option(*cmd, ctx);
+  cli::add_output_option(*cmd, ctx.output);
+  cmd->footer(
+      "Each must be signed by the CA; one already in the index is skipped. Exit status 1 when a\n"
+      "certificate is not the CA's (the others are still recorded).");
+  cmd->callback([&ctx] {
+    auto ca = ctx.open_ca();
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    std::optional<core::Error> refused;
+    for (const auto& file : files) {
+      const auto pem = cli::expect(core::read_file(file, 1 << 20));
+      const auto cert = cli::expect(pki::Certificate::from_pem(pem, file));
+      auto entry = ca.adopt(cert);
+      std::string outcome = "adopted";
+      if (!entry && entry.error().kind == core::ErrorKind::conflict) {
+        outcome = "already known";
+      } else if (!entry) {
+        outcome = "refused: " + entry.error().message;
+        refused = core::Error::failure(file + ": " + entry.error().message);
+      }
+      const auto info = pki::describe(cert);
+      rows.push_back({{"file", file}, {"serial", info.serial}, {"common_name", info.common_name},
+                      {"outcome", outcome}});
+      if (!ctx.json()) std::cout << file << ": " << info.serial << " ('" << info.common_name << "') " << outcome << "\n";
+    }
+    if (ctx.json()) cli::print_json(rows);
+    if (refused) throw core::Failure(*refused);
+  });
+}
+
 }  // namespace
 
 void add_ca_commands(CLI::App& app, Context& ctx) {
+  add_adopt(app, ctx);
   auto* ca = app.add_subcommand("ca", "The device CA");
   ca->require_subcommand(1);
   add_init(*ca, ctx);

@@ -1,8 +1,13 @@
 // iot-provision device create|list|show|set-config|activate|deactivate|delete|sync|identity
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "cli/table.hpp"
 #include "context.hpp"
+#include "core/clock.hpp"
 #include "fleet/views.hpp"
 
 namespace iotfleet::provision_tool {
@@ -18,6 +23,10 @@ struct DeviceArgs {
   std::string identity = "local";
   std::optional<std::string> state;
   bool inactive = false;
+  // --identity cert
+  std::optional<std::string> ca_dir, passphrase_file, out_dir;
+  int cert_days = 365;
+  PackageOptions package;
 };
 DeviceArgs args;
 
@@ -55,12 +64,26 @@ void add_create(CLI::App& device, Context& ctx) {
       ->check(CLI::Range(std::size_t{1}, fleet::kMaxDevicesPerCreate))
       ->default_str("1");
   create->add_option("--identity", args.identity,
-                     "Credential kind: local (toolkit-managed secret) or keycloak (a confidential client per "
-                     "device, created before the device is committed); cert comes with a later version")
+                     "Credential kind: local (toolkit-managed secret), keycloak (a confidential client per "
+                     "device, created before the device is committed) or cert (a client certificate from "
+                     "--ca; key, certificate and CA go into the packages written to --out)")
       ->check(CLI::IsMember({"local", "keycloak", "cert"}))
       ->default_str("local");
   cli::add_output_option(*create, ctx.output);
   add_keycloak_options(*create, ctx);
+  add_broker_identity_options(*create, ctx);
+  auto* cert = create->add_option_group(
+      "Certificate identity", "With --identity cert. The CA passphrase comes from IOT_CA_PASSPHRASE "
+                              "(or IOT_CA_PASSPHRASE_FILE, or --passphrase-file), never a flag");
+  cert->add_option("--ca", args.ca_dir, "The device CA directory (iot-cert ca init)");
+  cert->add_option("--passphrase-file", args.passphrase_file, "File holding the CA passphrase");
+  cert->add_option("--cert-days", args.cert_days, "Certificate validity in days")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
+  cert->add_option("--out", args.out_dir,
+                   "Directory for the packages, <key>.json|.nvs.bin|.h (0600): the only copy of each key");
+  auto* package = create->add_option_group("Package", "How --identity cert writes its packages");
+  add_package_options(*package, args.package);
   create->callback([&ctx] {
     fleet::DeviceSpec spec;
     spec.model_code = args.model;
@@ -68,8 +91,30 @@ void add_create(CLI::App& device, Context& ctx) {
     spec.name = args.name;
     spec.count = args.count;
     spec.identity = args.identity;
+    // Everything a cert identity needs is checked before the first change.
+    std::optional<PackageDefaults> packages;
+    std::optional<pki::Authority> ca;
+    if (spec.identity == "cert") {
+      if (!args.ca_dir || !args.out_dir)
+        throw core::Failure(core::Error::usage("--identity cert needs --ca DIR (the device CA) and --out DIR "
+                                               "(where each device's package, holding its private key, is written)"));
+      packages = load_package_defaults(ctx, args.package);
+      ca = cli::expect(pki::Authority::open(*args.ca_dir));
+      cli::expect(ca->unlock(cli::expect(pki::load_passphrase(ctx.config, args.passphrase_file))));
+      std::error_code ec;
+      std::filesystem::create_directories(*args.out_dir, ec);
+      if (ec || ::access(args.out_dir->c_str(), W_OK) != 0)
+        throw core::Failure(core::Error::usage("--out " + *args.out_dir + " is not a writable directory"));
+    } else if (args.out_dir || args.ca_dir) {
+      throw core::Failure(core::Error::usage("--ca and --out are for --identity cert",
+                                             "a secret identity's package comes from 'iot-provision package KEY'"));
+    }
     auto& session = ctx.session();
     fleet::IdentitySources ids{ctx.secret_box()};
+    if (ca) {
+      ids.ca = &*ca;
+      ids.certificate_days = args.cert_days;
+    }
     if (spec.identity == "local") ids.pepper = &ctx.local_pepper();
     if (spec.identity == "keycloak") {
       ids.keycloak = &ctx.keycloak();
@@ -78,10 +123,40 @@ void add_create(CLI::App& device, Context& ctx) {
     cli::Progress progress("creating devices");
     const auto created = cli::expect(fleet::create_devices(
         session, spec, ids, [&](std::size_t done, std::size_t total) { progress.update(done, total); }));
+    std::map<std::string, std::string> written;  // key → package file
+    if (packages) {
+      for (const auto& d : created) {
+        provision::Package p = packages->base;
+        p.device_key = d.key;
+        p.client_id = d.client_id;
+        p.client_key = d.certificate->key_pem;
+        p.client_cert = d.certificate->certificate_pem;
+        p.ca_cert = ca->certificate().to_pem();
+        const auto path = (std::filesystem::path(*args.out_dir) / package_file_name(d.key, packages->format)).string();
+        write_package(p, *packages, path);
+        written[d.key] = path;
+      }
+    }
+    std::vector<fleet::BrokerDevice> changed;
+    for (const auto& d : created) changed.push_back({d.key, d.client_id});
+    ctx.keep_broker_in_step(changed);
     if (ctx.json()) {
       nlohmann::ordered_json out = nlohmann::ordered_json::array();
-      for (const auto& d : created) out.push_back({{"key", d.key}, {"client_id", d.client_id}, {"model", d.model}});
+      for (const auto& d : created) {
+        nlohmann::ordered_json j = {{"key", d.key}, {"client_id", d.client_id}, {"model", d.model}};
+        if (d.certificate)
+          j.update({{"certificate_serial", d.certificate->serial},
+                    {"certificate_not_after", d.certificate->not_after},
+                    {"package", written[d.key]}});
+        out.push_back(j);
+      }
       cli::print_json(out);
+      return;
+    }
+    if (packages) {
+      cli::Table table({"KEY", "CLIENT ID", "MODEL", "SERIAL", "PACKAGE"});
+      for (const auto& d : created) table.add({d.key, d.client_id, d.model, d.certificate->serial, written[d.key]});
+      table.print(std::cout);
       return;
     }
     cli::Table table({"KEY", "CLIENT ID", "MODEL"});
@@ -181,24 +256,49 @@ void add_device_commands(CLI::App& app, Context& ctx) {
                                        active ? "Activate a device" : "Deactivate a device (fleet rotation skips it)");
     cmd->add_option("key", args.key, "Device key")->required();
     cli::add_output_option(*cmd, ctx.output);
-    cmd->callback([&ctx, active] { print_device(ctx, cli::expect(fleet::set_device_active(ctx.session(), args.key, active))); });
+    add_broker_identity_options(*cmd, ctx);
+    cmd->callback([&ctx, active] {
+      const auto d = cli::expect(fleet::set_device_active(ctx.session(), args.key, active));
+      ctx.keep_broker_in_step({{d.key, d.client_id}});
+      print_device(ctx, d);
+    });
   }
 
   auto* remove = device->add_subcommand("delete", "Delete a device, then its Keycloak client (a leftover client is reported)");
   remove->add_option("key", args.key, "Device key")->required();
   cli::add_output_option(*remove, ctx.output);
   add_keycloak_options(*remove, ctx);
+  add_broker_identity_options(*remove, ctx);
+  remove->add_option("--ca", args.ca_dir,
+                     "A certificate identity: revoke its certificates in this device CA (iot-cert)");
   remove->callback([&ctx] {
+    std::optional<pki::Authority> ca;
+    if (args.ca_dir) ca = cli::expect(pki::Authority::open(*args.ca_dir));
     const auto r = cli::expect(fleet::delete_device(ctx.session(), args.key, ctx.providers()));
     if (r.warning) std::cerr << "iot-provision: warning: " << *r.warning << "\n";
+    std::vector<std::string> revoked;
+    if (r.identity == "cert") {
+      // A certificate outlives its row: until revoked (and the CRL published), it still opens
+      // TLS sessions as this device.
+      auto done = ca ? ca->revoke(r.key, "cessationOfOperation", core::system_clock().now())
+                     : core::Result<std::vector<pki::IndexEntry>>(core::Error::usage("no --ca given"));
+      if (done)
+        for (const auto& e : *done) revoked.push_back(e.serial);
+      else if (done.error().kind != core::ErrorKind::conflict)
+        std::cerr << "iot-provision: warning: device '" << r.key << "' was deleted, but its certificate "
+                  << "was not revoked (" << done.error().message << "): run 'iot-cert revoke " << r.key
+                  << " --ca DIR' and publish the CRL ('iot-cert crl')\n";
+    }
+    ctx.keep_broker_in_step({{r.key, r.client_id}});
     if (ctx.json()) {
       cli::print_json({{"deleted", r.key}, {"client_id", r.client_id}, {"identity", r.identity},
-                       {"identity_removed", r.identity_removed},
+                       {"identity_removed", r.identity_removed}, {"certificates_revoked", revoked},
                        {"warning", r.warning ? nlohmann::ordered_json(*r.warning) : nlohmann::ordered_json(nullptr)}});
       return;
     }
     std::cout << "deleted device " << r.key;
     if (r.identity_removed) std::cout << " and its Keycloak client " << r.client_id;
+    if (!revoked.empty()) std::cout << "; revoked " << revoked.size() << " certificate(s): publish the CRL ('iot-cert crl')";
     std::cout << "\n";
   });
 

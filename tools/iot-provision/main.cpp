@@ -4,6 +4,7 @@
 #include "cli/table.hpp"
 #include "context.hpp"
 #include "core/files.hpp"
+#include "mqtt/dynsec.hpp"
 #include "fleet/config_schema.hpp"
 #include "fleet/test_data.hpp"
 #include "store/audit.hpp"
@@ -47,8 +48,63 @@ fleet::ProviderFor Context::providers() {
       if (!local_) local_ = std::make_unique<idp::LocalProvider>(session().db, secret_box(), local_pepper());
       return *local_;
     }
-    throw core::Failure(core::Error::usage("the '" + kind + "' identity is not available in this version of the toolkit"));
+    throw core::Failure(core::Error::usage("the '" + kind + "' identity has no identity provider (certificates are "
+                                           "managed with iot-cert)"));
   };
+}
+
+bool Context::broker_identities_kept() {
+  const auto mode = config.get(fleet::kMqttIdentities, mqtt_identities).value_or("none");
+  if (mode == "none") return false;
+  if (mode != "dynsec")
+    throw core::Failure(core::Error::usage("--mqtt-identities / MQTT_IDENTITIES is '" + mode + "'",
+                                           "use dynsec (Mosquitto's dynamic-security plugin) or none"));
+  cli::expect(mqtt::load_settings(config, mqtt_flags, "iot-provision"));  // bad settings: exit 2 now
+  return true;
+}
+
+void Context::keep_broker_in_step(const std::vector<fleet::BrokerDevice>& devices) {
+  if (devices.empty() || !broker_identities_kept()) return;
+  const auto settings = cli::expect(mqtt::load_settings(config, mqtt_flags, "iot-provision"));
+  auto synced = [&]() -> core::Result<fleet::BrokerSyncReport> {
+    auto broker = mqtt::DynsecClient::connect(settings, std::chrono::seconds(mqtt_timeout));
+    if (!broker) return broker.error();
+    return fleet::sync_broker_devices(session(), secret_box(), **broker, devices);
+  }();
+  if (!synced) {
+    auto e = synced.error();
+    e.message = "the devices are changed in the database, but not on the MQTT broker: " + e.message;
+    e.hint = "run 'iot-provision mqtt sync' once the broker is reachable";
+    throw core::Failure(e);
+  }
+  if (!json())
+    std::cerr << "iot-provision: broker identities: " << synced->created.size() << " created, "
+              << synced->updated.size() << " updated, " << synced->removed.size() << " removed\n";
+}
+
+void add_mqtt_options(CLI::App& cmd, Context& ctx) {
+  auto* g = cmd.add_option_group(
+      "MQTT broker", "A user with the dynamic-security plugin's admin role; its password comes from "
+                     "MQTT_PASSWORD (or MQTT_PASSWORD_FILE), never a flag");
+  auto& f = ctx.mqtt_flags;
+  g->add_option("--mqtt-url", f.url, "The broker (env MQTT_URL)");
+  g->add_option("--mqtt-username", f.username, "The plugin's admin user (env MQTT_USERNAME)");
+  g->add_option("--mqtt-ca-file", f.ca_file, "CA of the broker's certificate (env MQTT_CA_FILE)");
+  g->add_option("--mqtt-client-id", f.client_id, "Client id (env MQTT_CLIENT_ID)");
+  g->add_option("--mqtt-timeout", ctx.mqtt_timeout, "Seconds to wait for the broker and each answer")
+      ->check(CLI::Range(1, 300))
+      ->capture_default_str();
+}
+
+void add_broker_identity_options(CLI::App& cmd, Context& ctx) {
+  add_mqtt_options(cmd, ctx);
+  cmd.add_option("--mqtt-identities", ctx.mqtt_identities,
+                 "Keep device identities on the broker in step: dynsec (Mosquitto's dynamic-security "
+                 "plugin) or none (env MQTT_IDENTITIES, default none; then run 'mqtt sync' or 'mqtt export')")
+      ->check(CLI::IsMember({"dynsec", "none"}))
+      ->group("MQTT broker");
+  // Settings are checked before the command changes anything.
+  cmd.parse_complete_callback([&ctx] { ctx.broker_identities_kept(); });
 }
 
 nlohmann::json read_json_file(const std::string& path, const std::string& flag) {

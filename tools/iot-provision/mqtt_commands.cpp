@@ -14,32 +14,22 @@ namespace iotfleet::provision_tool {
 namespace {
 
 void add_sync(CLI::App& mqtt, Context& ctx) {
-  static mqtt::SettingFlags flags;
-  static int timeout = 10;
   auto* cmd = mqtt.add_subcommand(
       "sync", "Make the broker's dynamic-security clients match the devices (create, set, delete)");
-  cmd->add_option("--mqtt-url", flags.url, "The broker (env MQTT_URL)");
-  cmd->add_option(
-      "--mqtt-username", flags.username,
-      "A user with the plugin's admin role (env MQTT_USERNAME; password MQTT_PASSWORD)");
-  cmd->add_option("--mqtt-ca-file", flags.ca_file,
-                  "CA of the broker's certificate (env MQTT_CA_FILE)");
-  cmd->add_option("--mqtt-client-id", flags.client_id, "Client id (env MQTT_CLIENT_ID)");
-  cmd->add_option("--timeout", timeout, "Seconds to wait for the broker and each answer")
-      ->check(CLI::Range(1, 300))
-      ->capture_default_str();
+  add_mqtt_options(*cmd, ctx);
   cli::add_output_option(*cmd, ctx.output);
   cmd->footer(
       "Each active device with a secret gets a client (user name = client id, password = its\n"
       "current secret) and a role device-<client_id> with its topics; clients of deleted or\n"
       "inactive devices are deleted (other clients are left alone). Safe to re-run: unchanged\n"
       "clients are not touched, so connected devices stay connected. Run it after creating,\n"
-      "rotating or deleting devices. Needs DATABASE_URL, IOT_SECRET_KEY and MQTT_*.");
+      "rotating or deleting devices, or set MQTT_IDENTITIES=dynsec so that device commands and\n"
+      "iot-serve do it for each device. Needs DATABASE_URL, IOT_SECRET_KEY and MQTT_*.");
   cmd->callback([&ctx] {
-    const auto settings = cli::expect(mqtt::load_settings(ctx.config, flags, "iot-provision"));
+    const auto settings = cli::expect(mqtt::load_settings(ctx.config, ctx.mqtt_flags, "iot-provision"));
     const auto& box = ctx.secret_box();
     auto& session = ctx.session();
-    auto broker = cli::expect(mqtt::DynsecClient::connect(settings, std::chrono::seconds(timeout)));
+    auto broker = cli::expect(mqtt::DynsecClient::connect(settings, std::chrono::seconds(ctx.mqtt_timeout)));
     const auto r = cli::expect(fleet::sync_broker_identities(session, box, *broker));
     if (ctx.json()) {
       cli::print_json({{"created", r.created},

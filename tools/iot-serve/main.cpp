@@ -8,6 +8,7 @@
 #include "auth/verifier.hpp"
 #include "cli/app.hpp"
 #include "core/log.hpp"
+#include "fleet/broker_sync.hpp"
 #include "http/service.hpp"
 #include "http/settings.hpp"
 #include "provision/package.hpp"
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
   option(provision::kBaseUrl, "This endpoint's URL, written into provisioning packages");
   option(provision::kDeviceMqttUrl, "MQTT URL for devices, written into provisioning packages");
   option(provision::kTokenUrl, "OIDC token URL, written into provisioning packages");
+  option(fleet::kMqttIdentities,
+         "dynsec: set a device's new password on the broker (MQTT_URL, an admin of Mosquitto's "
+         "dynamic-security plugin) when its rotation completes; none");
   option(provision::kWifiSsid, "WiFi network written into provisioning packages");
   app.footer(
       "Routes: /iot/config, /iot/firmware, /iot/firmware-version, /iot/provisioning (devices,\n"

@@ -246,7 +246,7 @@ TEST_F(ProvisionKeycloak, MissingKeycloakSettingsAreAUsageErrorBeforeAnyChange) 
       << secret.err;
 }
 
-TEST_F(ProvisionKeycloak, ATypoInTheIdentityIsAUsageErrorAndCertIsNotAvailableYet) {
+TEST_F(ProvisionKeycloak, ATypoInTheIdentityIsAUsageErrorAndCertNeedsItsCa) {
   const auto typo =
       run_tool({"device", "create", "--model", "env_sensor", "--identity", "keycloack"});
   EXPECT_EQ(typo.exit_code, 2);
@@ -254,7 +254,7 @@ TEST_F(ProvisionKeycloak, ATypoInTheIdentityIsAUsageErrorAndCertIsNotAvailableYe
       << typo.err;
   const auto cert = run_tool({"device", "create", "--model", "env_sensor", "--identity", "cert"});
   EXPECT_EQ(cert.exit_code, 2);
-  EXPECT_NE(cert.err.find("'cert' identity is not available"), std::string::npos) << cert.err;
+  EXPECT_NE(cert.err.find("needs --ca DIR"), std::string::npos) << cert.err;
   EXPECT_EQ(rows(), 0);
 }
 

@@ -113,6 +113,76 @@ TEST_F(BrokerDynsec, SyncedDevicesConnectToTheirOwnTopicsAndDeletedOnesAreRefuse
   EXPECT_TRUE(mqtt::Publisher::connect(as(a_user, a_pass, "a-after"), kTimeout).ok());
 }
 
+TEST_F(BrokerDynsec, DeviceCommandsKeepTheBrokerInStepWithoutASync) {
+  const auto broker_dir = dir.path() / "broker";
+  std::filesystem::create_directories(broker_dir);
+  const std::string config = (broker_dir / "dynsec.json").string();
+  ASSERT_EQ(
+      run("/usr/bin/mosquitto_ctrl", {"dynsec", "init", config, "admin", kAdminPassword}).exit_code,
+      0);
+  Mosquitto broker(broker_dir,
+                   "listener " + std::to_string(port) + " 127.0.0.1\n" +
+                       "allow_anonymous false\n"
+                       "plugin /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so\n"
+                       "plugin_opt_config_file " +
+                       config + "\n",
+                   {port});
+  RunOptions options;
+  options.env = {{"MQTT_URL", url},
+                 {"MQTT_USERNAME", "admin"},
+                 {"MQTT_PASSWORD", kAdminPassword},
+                 {"MQTT_CLIENT_ID", "provision"},
+                 {"MQTT_IDENTITIES", "dynsec"}};
+  create_model("sensor");
+  const auto created =
+      provision({"device", "create", "--model", "sensor", "--count", "2", "--output", "json"},
+                options);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::vector<std::string> keys;
+  for (const auto& d : nlohmann::json::parse(created.out)) keys.push_back(d["key"]);
+  ASSERT_EQ(keys.size(), 2u);
+  std::map<std::string, nlohmann::json> package;
+  for (const auto& key : keys) package[key] = nlohmann::json::parse(provision({"package", key}).out);
+  const auto connects = [&](const std::string& key, const std::string& id) {
+    return mqtt::Publisher::connect(
+               as(package[key]["client_id"], package[key]["client_secret"], id), kTimeout)
+        .ok();
+  };
+  EXPECT_TRUE(connects(keys[0], "a1"));  // no `mqtt sync` in between
+  EXPECT_TRUE(connects(keys[1], "b1"));
+
+  ASSERT_EQ(provision({"device", "deactivate", keys[0]}, options).exit_code, 0);
+  EXPECT_FALSE(connects(keys[0], "a2"));
+  ASSERT_EQ(provision({"device", "activate", keys[0]}, options).exit_code, 0);
+  EXPECT_TRUE(connects(keys[0], "a3"));
+  ASSERT_EQ(provision({"device", "delete", keys[1]}, options).exit_code, 0);
+  EXPECT_FALSE(connects(keys[1], "b2"));
+
+  // Nothing left for a full sync to do.
+  auto after = sync();
+  EXPECT_EQ(after["created"].size(), 0u) << after.dump();
+  EXPECT_EQ(after["updated"].size(), 0u);
+  EXPECT_EQ(after["removed"].size(), 0u);
+  EXPECT_EQ(after["unchanged"], 1);
+}
+
+TEST_F(BrokerDynsec, ADeviceCreatedWhileTheBrokerIsDownIsKeptAndTheRepairNamed) {
+  create_model("sensor");
+  RunOptions options;
+  options.env = {{"MQTT_URL", url}, {"MQTT_CLIENT_ID", "provision"}, {"MQTT_IDENTITIES", "dynsec"}};
+  const auto r = provision({"device", "create", "--model", "sensor", "--mqtt-timeout", "1"}, options);
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "changed in the database, but not on the MQTT broker")) << r.err;
+  EXPECT_TRUE(contains(r.err, "iot-provision mqtt sync")) << r.err;
+  EXPECT_EQ(count("SELECT count(*) FROM devices"), 1);
+
+  options.env["MQTT_IDENTITIES"] = "files";
+  const auto bad = provision({"device", "create", "--model", "sensor"}, options);
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_TRUE(contains(bad.err, "MQTT_IDENTITIES is 'files'")) << bad.err;
+  EXPECT_EQ(count("SELECT count(*) FROM devices"), 1);  // refused before any change
+}
+
 TEST_F(BrokerDynsec, ABrokerWithoutThePluginIsUnavailable) {
   create_model("sensor");
   create_devices("sensor", 1);
@@ -123,7 +193,7 @@ TEST_F(BrokerDynsec, ABrokerWithoutThePluginIsUnavailable) {
                    {port});
   RunOptions options;
   options.env = {{"MQTT_URL", url}, {"MQTT_CLIENT_ID", "sync"}};
-  const auto r = provision({"mqtt", "sync", "--timeout", "2"}, options);
+  const auto r = provision({"mqtt", "sync", "--mqtt-timeout", "2"}, options);
   EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
   EXPECT_TRUE(contains(r.err, "dynamic-security plugin did not answer")) << r.err;
 }

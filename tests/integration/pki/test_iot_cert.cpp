@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "cert_fixture.hpp"
 #include "core/files.hpp"
@@ -304,6 +306,77 @@ TEST_F(IotCert, UsageMistakesAreExit2WithAHint) {
   EXPECT_EQ(r.exit_code, 3);
   r = cert({"ca", "init", "--out", "k", "--key-type", "dsa"});
   EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace iotfleet::test_support
+
+namespace iotfleet::test_support {
+namespace {
+
+class CrlNumbers : public CertTest {};
+
+TEST_F(CrlNumbers, ConcurrentCrlRunsNeverShareANumber) {
+  ASSERT_EQ(cert({"ca", "init", "--out", "ca"}).exit_code, 0);
+  constexpr int kRuns = 6;
+  std::vector<std::thread> runs;
+  std::vector<int> codes(kRuns, -1);
+  for (int i = 0; i < kRuns; ++i)
+    runs.emplace_back([&, i] {
+      codes[i] = cert({"crl", "--ca", "ca", "-o", "crl" + std::to_string(i) + ".pem"}).exit_code;
+    });
+  for (auto& t : runs) t.join();
+  std::set<std::string> numbers;
+  for (int i = 0; i < kRuns; ++i) {
+    ASSERT_EQ(codes[i], 0) << "run " << i;
+    const auto shown =
+        openssl({"crl", "-noout", "-crlnumber", "-in", "crl" + std::to_string(i) + ".pem"});
+    ASSERT_EQ(shown.exit_code, 0) << shown.err;
+    numbers.insert(shown.out);
+  }
+  EXPECT_EQ(numbers.size(), static_cast<std::size_t>(kRuns));
+  EXPECT_EQ(core::read_file(path("ca/crlnumber"), 64).take(), std::to_string(kRuns) + "\n");
+}
+
+}  // namespace
+}  // namespace iotfleet::test_support
+
+namespace iotfleet::test_support {
+namespace {
+
+class Adopt : public CertTest {};
+
+TEST_F(Adopt, CertificatesOfAnImportedCaJoinItsIndexAndCanBeRevoked) {
+  ASSERT_EQ(cert({"ca", "init", "--out", "old"}).exit_code, 0);
+  ASSERT_EQ(cert({"issue", "device", "abcd1234", "--ca", "old", "--out", "issued"}).exit_code, 0);
+  ASSERT_EQ(cert({"ca", "init", "--out", "foreign"}).exit_code, 0);
+  ASSERT_EQ(cert({"issue", "device", "zzzz9999", "--ca", "foreign", "--out", "other"}).exit_code, 0);
+  ASSERT_EQ(cert({"import-ca", "--cert", "old/ca.crt", "--key", "old/ca.key", "--out", "new"}).exit_code, 0);
+  EXPECT_EQ(cert_json({"list", "--ca", "new"}).size(), 0u);  // the old CA's history stayed behind
+
+  const auto adopted = cert_json({"adopt", "issued/abcd1234.crt", "--ca", "new"});
+  ASSERT_EQ(adopted.size(), 1u);
+  EXPECT_EQ(adopted[0]["outcome"], "adopted");
+  const auto listed = cert_json({"list", "--ca", "new"});
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["device_key"], "abcd1234");
+
+  // Again: already known, nothing added. A foreign certificate is refused, exit 1.
+  const auto again = cert({"adopt", "issued/abcd1234.crt", "other/zzzz9999.crt", "--ca", "new",
+                           "--output", "json"});
+  EXPECT_EQ(again.exit_code, 1) << again.err;
+  const auto rows = nlohmann::json::parse(again.out);
+  EXPECT_EQ(rows[0]["outcome"], "already known");
+  EXPECT_NE(rows[1]["outcome"].get<std::string>().find("not signed by this CA"), std::string::npos);
+  EXPECT_EQ(cert_json({"list", "--ca", "new"}).size(), 1u);
+
+  // Now the take-over CA can revoke it, and its CRL lists it.
+  ASSERT_EQ(cert({"revoke", "abcd1234", "--ca", "new"}).exit_code, 0);
+  ASSERT_EQ(cert({"crl", "--ca", "new", "-o", "new.crl"}).exit_code, 0);
+  const auto v = openssl({"verify", "-crl_check", "-CAfile", "new/ca.crt", "-CRLfile", "new.crl",
+                          "issued/abcd1234.crt"});
+  EXPECT_NE(v.exit_code, 0);
+  EXPECT_NE((v.out + v.err).find("revoked"), std::string::npos) << v.out << v.err;
 }
 
 }  // namespace

@@ -36,19 +36,22 @@ TEST(Topics, ComponentAcceptsUtf8AndPunctuation) {
 }
 
 TEST(Topics, DeviceTopicSet) {
-  auto set = device_topics("dev1");
+  // Data topics by device key, notices by client id: the ACL file and the dynsec role agree.
+  auto set = device_topics("dev1", "m-dev1");
   ASSERT_TRUE(set.ok());
   EXPECT_EQ(set->write, (std::vector<std::string>{"sensors/dev1/#", "devices/dev1/status"}));
-  EXPECT_EQ(set->read,
-            (std::vector<std::string>{"commands/dev1/#", "broadcast/#", "iotsupport/dev1/rotation",
-                                      "iotsupport/dev1/firmware"}));
-  auto with_model = device_topics("dev1", "esp32-env");
+  EXPECT_EQ(set->read, (std::vector<std::string>{"commands/dev1/#", "broadcast/#",
+                                                 "iotsupport/m-dev1/#"}));
+  auto with_model = device_topics("dev1", "m-dev1", "esp32-env");
   ASSERT_TRUE(with_model.ok());
   EXPECT_EQ(with_model->read.back(), "iotsupport/models/esp32-env/firmware");
   for (const auto& f : with_model->read) EXPECT_TRUE(validate_topic_filter(f).ok()) << f;
   for (const auto& f : with_model->write) EXPECT_TRUE(validate_topic_filter(f).ok()) << f;
-  EXPECT_FALSE(device_topics("dev/1").ok());
-  EXPECT_FALSE(device_topics("dev1", "m+").ok());
+  // The rotation notice the cycle publishes is covered by the device's read filter.
+  EXPECT_EQ(*rotation_topic("m-dev1"), "iotsupport/m-dev1/rotation");
+  EXPECT_FALSE(device_topics("dev/1", "m-dev1").ok());
+  EXPECT_FALSE(device_topics("dev1", "m/dev1").ok());
+  EXPECT_FALSE(device_topics("dev1", "m-dev1", "m+").ok());
 }
 
 TEST(Topics, TopicNamesRefuseWildcards) {
