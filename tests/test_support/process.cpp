@@ -14,25 +14,21 @@
 extern char** environ;
 
 namespace iotfleet::test_support {
-namespace {
-
-std::string slurp(const std::string& path) {
+std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
 }
 
-}  // namespace
+int exit_code_of(int wait_status) {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+}
 
 std::string bin(const std::string& name) { return std::string(IOT_BIN_DIR) + "/" + name; }
 
-RunResult run(const std::string& program, const std::vector<std::string>& args, const RunOptions& options) {
-  TempDir io;
-  const std::string out_path = (io.path() / "out").string(), err_path = (io.path() / "err").string(),
-                    in_path = (io.path() / "in").string();
-  std::ofstream(in_path, std::ios::binary) << options.stdin_data.value_or("");
-
+int spawn(const std::string& program, const std::vector<std::string>& args, const RunOptions& options,
+          const std::string& in_path, const std::string& out_path, const std::string& err_path) {
   std::map<std::string, std::string> env;
   for (char** e = environ; *e; ++e) {
     const std::string entry(*e);
@@ -65,12 +61,21 @@ RunResult run(const std::string& program, const std::vector<std::string>& args, 
     execve(program.c_str(), argv.data(), envp.data());
     _exit(127);
   }
+  return pid;
+}
+
+RunResult run(const std::string& program, const std::vector<std::string>& args, const RunOptions& options) {
+  TempDir io;
+  const std::string out_path = (io.path() / "out").string(), err_path = (io.path() / "err").string(),
+                    in_path = (io.path() / "in").string();
+  std::ofstream(in_path, std::ios::binary) << options.stdin_data.value_or("");
+  const int pid = spawn(program, args, options, in_path, out_path, err_path);
   int status = 0;
   waitpid(pid, &status, 0);
   RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(out_path);
-  r.err = slurp(err_path);
+  r.exit_code = exit_code_of(status);
+  r.out = read_text(out_path);
+  r.err = read_text(err_path);
   return r;
 }
 

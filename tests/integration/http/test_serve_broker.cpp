@@ -24,18 +24,7 @@ class ServeBroker : public ServeTest {
   void SetUp() override {
     key = create_local_devices("env_sensor", 1)[0];
     client_id = db.scalar("SELECT client_id FROM devices WHERE key = '" + key + "'");
-    const auto broker_dir = dir.path() / "broker";
-    std::filesystem::create_directories(broker_dir);
-    const std::string config = (broker_dir / "dynsec.json").string();
-    ASSERT_EQ(run("/usr/bin/mosquitto_ctrl", {"dynsec", "init", config, "admin", kAdminPassword})
-                  .exit_code,
-              0);
-    broker = std::make_unique<Mosquitto>(
-        broker_dir,
-        "listener " + std::to_string(port) + " 127.0.0.1\nallow_anonymous false\n" +
-            "plugin /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so\n" +
-            "plugin_opt_config_file " + config + "\n",
-        std::vector<std::uint16_t>{port});
+    broker = start_dynsec_broker(dir.path() / "broker", port, kAdminPassword);
   }
   std::map<std::string, std::string> admin_env(const std::string& id) const {
     return {{"MQTT_URL", url_}, {"MQTT_USERNAME", "admin"}, {"MQTT_PASSWORD", kAdminPassword},

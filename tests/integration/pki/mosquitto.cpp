@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "test_support/process.hpp"
 namespace iotfleet::test_support {
 namespace {
 
@@ -109,5 +110,19 @@ Mosquitto::~Mosquitto() {
 }
 
 std::string Mosquitto::log() const { return slurp(dir_ / "mosquitto.log"); }
+
+std::unique_ptr<Mosquitto> start_dynsec_broker(const std::filesystem::path& dir, std::uint16_t port,
+                                               const std::string& admin_password) {
+  std::filesystem::create_directories(dir);
+  const std::string config = (dir / "dynsec.json").string();
+  const auto init = run("/usr/bin/mosquitto_ctrl", {"dynsec", "init", config, "admin", admin_password});
+  if (init.exit_code != 0) throw std::runtime_error("mosquitto_ctrl dynsec init failed: " + init.err);
+  return std::make_unique<Mosquitto>(
+      dir,
+      "listener " + std::to_string(port) + " 127.0.0.1\nallow_anonymous false\n" +
+          "plugin /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so\n" +
+          "plugin_opt_config_file " + config + "\n",
+      std::vector<std::uint16_t>{port});
+}
 
 }  // namespace iotfleet::test_support

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,10 @@ class Mosquitto {
   std::filesystem::path dir_;
   pid_t pid_ = -1;
 };
+
+/// A broker running the dynamic-security plugin on 127.0.0.1:port, no anonymous clients; the
+/// plugin's admin is "admin" with admin_password (mosquitto_ctrl dynsec init). State in dir.
+std::unique_ptr<Mosquitto> start_dynsec_broker(const std::filesystem::path& dir, std::uint16_t port,
+                                               const std::string& admin_password);
 
 }  // namespace iotfleet::test_support

@@ -56,19 +56,7 @@ TEST_F(BrokerDynsec, SyncedDevicesConnectToTheirOwnTopicsAndDeletedOnesAreRefuse
   const std::string a_user = package[a]["client_id"], a_pass = package[a]["client_secret"];
   const std::string b_user = package[b]["client_id"], b_pass = package[b]["client_secret"];
 
-  const auto broker_dir = dir.path() / "broker";
-  std::filesystem::create_directories(broker_dir);
-  const std::string config = (broker_dir / "dynsec.json").string();
-  ASSERT_EQ(
-      run("/usr/bin/mosquitto_ctrl", {"dynsec", "init", config, "admin", kAdminPassword}).exit_code,
-      0);
-  Mosquitto broker(broker_dir,
-                   "listener " + std::to_string(port) + " 127.0.0.1\n" +
-                       "allow_anonymous false\n"
-                       "plugin /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so\n"
-                       "plugin_opt_config_file " +
-                       config + "\n",
-                   {port});
+  const auto broker = start_dynsec_broker(dir.path() / "broker", port, kAdminPassword);
 
   // Before the sync nobody but the admin gets in.
   ASSERT_FALSE(mqtt::Publisher::connect(as(a_user, a_pass, "early"), kTimeout).ok());
@@ -86,7 +74,7 @@ TEST_F(BrokerDynsec, SyncedDevicesConnectToTheirOwnTopicsAndDeletedOnesAreRefuse
   EXPECT_TRUE(contains(wrong.error().message, "not authorized")) << wrong.error().message;
 
   auto pub = mqtt::Publisher::connect(as(a_user, a_pass, a_user), kTimeout);
-  ASSERT_TRUE(pub.ok()) << pub.error().message << "\n" << broker.log();
+  ASSERT_TRUE(pub.ok()) << pub.error().message << "\n" << broker->log();
   for (const std::string& topic : {"sensors/" + b + "/t", "devices/" + b + "/status",
                                    "sensors/" + a + "/t", "devices/" + a + "/status"})
     ASSERT_TRUE((*pub)->publish(topic, "from a").ok()) << topic;
@@ -114,19 +102,7 @@ TEST_F(BrokerDynsec, SyncedDevicesConnectToTheirOwnTopicsAndDeletedOnesAreRefuse
 }
 
 TEST_F(BrokerDynsec, DeviceCommandsKeepTheBrokerInStepWithoutASync) {
-  const auto broker_dir = dir.path() / "broker";
-  std::filesystem::create_directories(broker_dir);
-  const std::string config = (broker_dir / "dynsec.json").string();
-  ASSERT_EQ(
-      run("/usr/bin/mosquitto_ctrl", {"dynsec", "init", config, "admin", kAdminPassword}).exit_code,
-      0);
-  Mosquitto broker(broker_dir,
-                   "listener " + std::to_string(port) + " 127.0.0.1\n" +
-                       "allow_anonymous false\n"
-                       "plugin /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so\n"
-                       "plugin_opt_config_file " +
-                       config + "\n",
-                   {port});
+  const auto broker = start_dynsec_broker(dir.path() / "broker", port, kAdminPassword);
   RunOptions options;
   options.env = {{"MQTT_URL", url},
                  {"MQTT_USERNAME", "admin"},
