@@ -1,13 +1,31 @@
 #include "fleet/identities.hpp"
 
+#include "core/clock.hpp"
 #include "fleet/devices.hpp"
 #include "store/audit.hpp"
 #include "store/database.hpp"
 
 namespace iotfleet::fleet {
 
+namespace {
+
+void revoke_certificates(pki::Authority* ca, DeleteReport& report) {
+  auto done = ca ? ca->revoke(report.key, "cessationOfOperation", core::system_clock().now())
+                 : core::Result<std::vector<pki::IndexEntry>>(core::Error::usage("no --ca given"));
+  if (done) {
+    for (const auto& e : *done) report.certificates_revoked.push_back(e.serial);
+  } else if (done.error().kind != core::ErrorKind::conflict) {  // conflict: already revoked
+    report.revocation_warning = "device '" + report.key +
+                                "' was deleted, but its certificate was not revoked (" +
+                                done.error().message + "): run 'iot-cert revoke " + report.key +
+                                " --ca DIR' and publish the CRL ('iot-cert crl')";
+  }
+}
+
+}  // namespace
+
 core::Result<DeleteReport> delete_device(Session& s, const std::string& key,
-                                         const ProviderFor& providers) {
+                                         const ProviderFor& providers, pki::Authority* ca) {
   idp::IdentityProvider* provider = nullptr;
   auto deleted = store::in_transaction(s.db, "delete device '" + key + "'", [&](pqxx::work& tx) {
     const auto device = require_device(tx, key, true);
@@ -20,8 +38,9 @@ core::Result<DeleteReport> delete_device(Session& s, const std::string& key,
                        "device",
                        key,
                        {{"model", device.model_code}, {"client_id", device.client_id}}});
-    return DeleteReport{device.key, device.client_id, device.identity_kind, false, std::nullopt};
+    return DeleteReport{device.key, device.client_id, device.identity_kind, false, std::nullopt, {}, std::nullopt};
   });
+  if (deleted && deleted->identity == "cert") revoke_certificates(ca, *deleted);
   if (!deleted || !provider) return deleted;
   DeleteReport report = std::move(*deleted);
   auto removed = provider->remove(report.client_id);

@@ -11,6 +11,7 @@
 
 #include "core/secret_box.hpp"
 #include "fleet/models.hpp"
+#include "pki/authority.hpp"
 #include "idp/provider.hpp"
 
 namespace iotfleet::fleet {
@@ -26,12 +27,17 @@ struct DeleteReport {
   std::string identity;
   bool identity_removed = false;       // an identity was deleted from the provider
   std::optional<std::string> warning;  // the identity could not be deleted (the row is gone)
+  std::vector<std::string> certificates_revoked;  // cert identity, with a CA
+  std::optional<std::string> revocation_warning;  // cert identity: not revoked, and what to do
 };
 
 /// Deletes the row (audited), then the device's identity in its provider. A failure at the
-/// provider does not undo the deletion: it is reported in `warning`.
+/// provider does not undo the deletion: it is reported in `warning`. A certificate outlives its
+/// row: with `ca`, a cert identity's certificates are revoked (then publish the CRL); without
+/// it, or when revoking fails, `revocation_warning` says what is left to do.
 core::Result<DeleteReport> delete_device(Session& s, const std::string& key,
-                                         const ProviderFor& providers);
+                                         const ProviderFor& providers,
+                                         pki::Authority* ca = nullptr);
 
 struct SyncReport {
   std::string key;

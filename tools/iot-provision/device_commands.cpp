@@ -7,7 +7,6 @@
 
 #include "cli/table.hpp"
 #include "context.hpp"
-#include "core/clock.hpp"
 #include "fleet/views.hpp"
 
 namespace iotfleet::provision_tool {
@@ -274,31 +273,19 @@ void add_device_commands(CLI::App& app, Context& ctx) {
   remove->callback([&ctx] {
     std::optional<pki::Authority> ca;
     if (args.ca_dir) ca = cli::expect(pki::Authority::open(*args.ca_dir));
-    const auto r = cli::expect(fleet::delete_device(ctx.session(), args.key, ctx.providers()));
+    const auto r = cli::expect(fleet::delete_device(ctx.session(), args.key, ctx.providers(), ca ? &*ca : nullptr));
     if (r.warning) std::cerr << "iot-provision: warning: " << *r.warning << "\n";
-    std::vector<std::string> revoked;
-    if (r.identity == "cert") {
-      // A certificate outlives its row: until revoked (and the CRL published), it still opens
-      // TLS sessions as this device.
-      auto done = ca ? ca->revoke(r.key, "cessationOfOperation", core::system_clock().now())
-                     : core::Result<std::vector<pki::IndexEntry>>(core::Error::usage("no --ca given"));
-      if (done)
-        for (const auto& e : *done) revoked.push_back(e.serial);
-      else if (done.error().kind != core::ErrorKind::conflict)
-        std::cerr << "iot-provision: warning: device '" << r.key << "' was deleted, but its certificate "
-                  << "was not revoked (" << done.error().message << "): run 'iot-cert revoke " << r.key
-                  << " --ca DIR' and publish the CRL ('iot-cert crl')\n";
-    }
+    if (r.revocation_warning) std::cerr << "iot-provision: warning: " << *r.revocation_warning << "\n";
     ctx.keep_broker_in_step({{r.key, r.client_id}});
     if (ctx.json()) {
       cli::print_json({{"deleted", r.key}, {"client_id", r.client_id}, {"identity", r.identity},
-                       {"identity_removed", r.identity_removed}, {"certificates_revoked", revoked},
+                       {"identity_removed", r.identity_removed}, {"certificates_revoked", r.certificates_revoked},
                        {"warning", r.warning ? nlohmann::ordered_json(*r.warning) : nlohmann::ordered_json(nullptr)}});
       return;
     }
     std::cout << "deleted device " << r.key;
     if (r.identity_removed) std::cout << " and its Keycloak client " << r.client_id;
-    if (!revoked.empty()) std::cout << "; revoked " << revoked.size() << " certificate(s): publish the CRL ('iot-cert crl')";
+    if (!r.certificates_revoked.empty()) std::cout << "; revoked " << r.certificates_revoked.size() << " certificate(s): publish the CRL ('iot-cert crl')";
     std::cout << "\n";
   });
 
