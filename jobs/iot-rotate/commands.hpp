@@ -12,6 +12,7 @@
 #include "core/secret_box.hpp"
 #include "idp/keycloak.hpp"
 #include "idp/local.hpp"
+#include "pki/authority.hpp"
 #include "rotation/installer.hpp"
 #include "rotation/notifier.hpp"
 #include "rotation/settings.hpp"
@@ -28,6 +29,8 @@ struct Context {
   std::unique_ptr<idp::KeycloakProvider> keycloak_;
   std::unique_ptr<rotation::IdentityInstaller> installer_;
   std::unique_ptr<rotation::Notifier> notifier_;
+  std::optional<std::string> ca_dir;  // --ca (IOT_CA_DIR): rotate certificate identities too
+  std::optional<pki::Authority> ca_;
 
   bool json() const { return output == cli::OutputFormat::json; }
   pqxx::connection& db();
@@ -35,7 +38,12 @@ struct Context {
   rotation::CredentialInstaller& installer();
   rotation::Notifier& notifier();
   rotation::CycleSettings cycle_settings();
+  /// Whether certificate identities rotate: a device CA is configured.
+  bool rotates_certificates() const;
 };
+
+/// Adds --ca DIR (the device CA, for certificate identities) to a subcommand.
+void add_ca_option(CLI::App& cmd, Context& ctx);
 
 /// Adds the cycle's tuning options (--cron, --tz, --timeout, …) to a subcommand.
 void add_cycle_options(CLI::App& cmd, rotation::CycleFlags& flags);

@@ -1,6 +1,7 @@
 #include "commands.hpp"
 
 #include "core/log.hpp"
+#include "fleet/device_ca.hpp"
 #include "mqtt/settings.hpp"
 #include "store/database.hpp"
 
@@ -27,8 +28,28 @@ rotation::CredentialInstaller& Context::installer() {
                 cli::expect(idp::KeycloakSettings::load(config)));
           return *keycloak_;
         });
+    if (rotates_certificates()) {
+      // Issuing and revoking happen in iot-rotate's and iot-serve's transactions: the index
+      // must be the database's, which both reach.
+      if (!cli::expect(fleet::ca_index_in_database(config)))
+        throw core::Failure(core::Error::usage(
+            "rotating certificates needs the CA's index in the database: set IOT_CA_INDEX=database",
+            "'iot-cert index import' moves an existing index.jsonl there"));
+      ca_ = cli::expect(pki::Authority::open(cli::expect(config.require(pki::kCaDir, ca_dir))));
+      cli::expect(ca_->unlock(cli::expect(pki::load_passphrase(config, std::nullopt))));
+      installer_->issue_certificates_with(&*ca_, cycle_settings().cert_days);
+    }
   }
   return *installer_;
+}
+
+bool Context::rotates_certificates() const { return config.get(pki::kCaDir, ca_dir).has_value(); }
+
+void add_ca_option(CLI::App& cmd, Context& ctx) {
+  cmd.add_option("--ca", ctx.ca_dir,
+                 "The device CA directory (env IOT_CA_DIR): certificate identities rotate too, "
+                 "with IOT_CA_PASSPHRASE and IOT_CA_INDEX=database")
+      ->option_text("DIR");
 }
 
 rotation::Notifier& Context::notifier() {
@@ -67,6 +88,10 @@ void add_cycle_options(CLI::App& cmd, rotation::CycleFlags& f) {
   cmd.add_option("--backoff-cap", f.backoff_cap,
                  "Longest wait between attempts (env ROTATION_BACKOFF_CAP_SECONDS, default 86400)")
       ->option_text("SECONDS");
+  cmd.add_option("--cert-days", f.cert_days,
+                 "Validity of the certificates a certificate rotation issues (env "
+                 "ROTATION_CERT_DAYS, default 365)")
+      ->option_text("DAYS");
 }
 
 }  // namespace iotfleet::rotate_job

@@ -15,6 +15,7 @@ void add_run_command(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "run", "Run one rotation cycle: schedule, time-outs, start (prints a JSON summary)");
   add_cycle_options(*cmd, ctx.cycle_flags);
+  add_ca_option(*cmd, ctx);
   cmd->footer(R"(Exit codes: 0 the cycle ran; 5 a dependency (database, Keycloak, broker) was
 unavailable for some of it: running again is safe. Run it every few minutes (the CronJob in
 k8s/base does); the schedule decides when the fleet is queued.)");
@@ -62,16 +63,19 @@ void add_trigger_commands(CLI::App& app, Context& ctx) {
   auto* fleet_flag = trigger->add_flag("--fleet", fleet, "Every active device");
   auto* device_opt = trigger->add_option("--device", device, "One device, by key")->option_text("KEY");
   fleet_flag->excludes(device_opt);
+  add_ca_option(*trigger, ctx);
   trigger->callback([&ctx, fleet_flag, device_opt] {
     if (fleet_flag->count() + device_opt->count() == 0)
       throw core::Failure(core::Error::usage("give --fleet or --device KEY"));
     const auto now = core::system_clock().now();
     if (fleet) {
-      const auto n = cli::expect(rotation::trigger_fleet(ctx.db(), store::default_actor(), now));
+      const auto n = cli::expect(rotation::trigger_fleet(ctx.db(), store::default_actor(), now,
+                                                             ctx.rotates_certificates()));
       std::cout << "queued " << n << " device(s); the next 'iot-rotate run' starts them\n";
       return;
     }
-    cli::expect(rotation::trigger_device(ctx.db(), device, store::default_actor(), now));
+    cli::expect(rotation::trigger_device(ctx.db(), device, store::default_actor(), now,
+                                           ctx.rotates_certificates()));
     std::cout << "queued device " << device << "\n";
   });
 

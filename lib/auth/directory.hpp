@@ -18,6 +18,10 @@ struct DeviceRecord {
   std::string identity_kind;  // local | keycloak | cert
   bool active = true;
   std::optional<core::Bytes> secret_hmac;  // local identities
+  // cert identities: the serial of the certificate in use, and while a rotation is unproven the
+  // one it replaces (either is accepted then). No serial recorded: any certificate of the CA
+  // with the device's CN (one issued before the toolkit recorded certificates).
+  std::optional<std::string> certificate_serial, previous_certificate_serial;
 };
 
 class DeviceDirectory {

@@ -58,6 +58,8 @@ const char* reason_name(Reason r) {
       return "malformed_basic";
     case Reason::bad_secret:
       return "bad_secret";
+    case Reason::replaced_certificate:
+      return "replaced_certificate";
     case Reason::directory_unavailable:
       return "directory_unavailable";
   }

@@ -37,6 +37,7 @@ enum class Reason {
   device_mismatch,        // authenticated as device A, asking for device B's resources
   malformed_basic,        // HTTP Basic credentials that do not parse
   bad_secret,             // the local secret does not match
+  replaced_certificate,   // a certificate of the device's CA and key, but not its current one
   directory_unavailable,  // the device lookup failed (database down)
 };
 

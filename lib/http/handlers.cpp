@@ -96,6 +96,16 @@ Response Handlers::unauthorized(std::string_view message) {
   return r;
 }
 
+namespace {
+
+bool certificate_accepted(const auth::DeviceRecord& device, const std::string& serial) {
+  if (!device.certificate_serial) return true;  // recorded before serials were: CN and chain only
+  return serial == *device.certificate_serial ||
+         (device.previous_certificate_serial && serial == *device.previous_certificate_serial);
+}
+
+}  // namespace
+
 std::variant<Handlers::Caller, Response> Handlers::authenticate(const Request& r) {
   if (c_.hook)
     if (auto refused = c_.hook->before(r)) return std::move(*refused);
@@ -137,16 +147,21 @@ std::variant<Handlers::Caller, Response> Handlers::authenticate(const Request& r
     reason = auth::Reason::wrong_identity_kind;
   else if (!entry->record.active)
     reason = auth::Reason::inactive_device;
+  else if (!certificate_accepted(entry->record, r.client_cert_serial))
+    reason = auth::Reason::replaced_certificate;
   if (reason) {
     c_.metrics->auth_failure(*reason);
     finish(false, reason);
     if (*reason == auth::Reason::unknown_device)
       return error_response(404, "unknown_device", "this device does not exist");
+    // A replaced (rotated or revoked) certificate: 401, so the device falls back to another.
+    if (*reason == auth::Reason::replaced_certificate)
+      return unauthorized("this certificate is no longer the device's");
     return error_response(403, "forbidden", "this identity has no access");
   }
   finish(true, std::nullopt);
   return Caller{entry->record.key, entry->record.model_code, entry->record.client_id,
-                Caller::Method::cert, 0};
+                Caller::Method::cert, 0, r.client_cert_serial};
 }
 
 void Handlers::refresh_device(const std::string& key) {
@@ -181,9 +196,12 @@ void Handlers::keep_broker_identity(const Caller& caller) {
 Response Handlers::config(const Request& r, const Caller& caller) {
   auto entry = c_.snapshot->device(caller.key);
   if (!entry) return error_response(404, "unknown_device", "this device does not exist");
-  if (entry->rotation_state == "PENDING" && caller.method != Caller::Method::cert) {
+  if (entry->rotation_state == "PENDING") {
     rotation::Proof proof;
-    if (caller.method == Caller::Method::bearer) {
+    if (caller.method == Caller::Method::cert) {
+      proof.method = rotation::Proof::Method::certificate;
+      proof.certificate_serial = caller.cert_serial;
+    } else if (caller.method == Caller::Method::bearer) {
       proof.method = rotation::Proof::Method::bearer;
       proof.token_issued_at = caller.issued_at;
     } else {
@@ -192,7 +210,7 @@ Response Handlers::config(const Request& r, const Caller& caller) {
       if (auto basic = auth::parse_basic(creds)) proof.presented_secret = basic->secret;
     }
     auto completed = c_.rotation_db->with([&](pqxx::connection& conn) {
-      return rotation::complete_if_proven(conn, *c_.box, caller.key, proof, c_.now(),
+      return rotation::complete_if_proven(conn, *c_.installer, *c_.box, caller.key, proof, c_.now(),
                                           c_.clock_skew);
     });
     if (!completed) {
@@ -273,8 +291,6 @@ Response Handlers::firmware(const Request& r, const Caller& caller, bool metadat
 }
 
 Response Handlers::provisioning(const Caller& caller) {
-  if (caller.method == Caller::Method::cert)
-    return error_response(409, "no_rotation", "certificate identities are not rotated here");
   std::optional<rotation::IssuedCredential> issued;
   auto outcome = c_.rotation_db->with([&](pqxx::connection& conn) -> core::Result<bool> {
     auto r = rotation::issue_pending(conn, *c_.installer, *c_.box, caller.key, c_.now());
@@ -303,7 +319,19 @@ Response Handlers::provisioning(const Caller& caller) {
   provision::Package p = c_.package_defaults;
   p.device_key = issued->device_key;
   p.client_id = issued->client_id;
-  p.client_secret = std::move(issued->secret);
+  if (issued->identity_kind == "cert") {
+    auto cert = rotation::parse_certificate_credential(issued->secret);
+    if (!cert) {
+      core::log::error("rotation step failed", {{"device", caller.key},
+                                                {"error", "the pending credential is not a certificate"}});
+      return error_response(500, "internal", "the new credential could not be issued");
+    }
+    p.client_key = std::move(cert->key);
+    p.client_cert = std::move(cert->certificate);
+    p.ca_cert = c_.device_ca_pem;
+  } else {
+    p.client_secret = std::move(issued->secret);
+  }
   Response res = json_response(200, provision::to_json(p));
   res.headers.emplace_back("Cache-Control", "no-store");
   return res;

@@ -40,6 +40,7 @@ struct Request {
   std::string_view target;
   std::string_view authorization, if_none_match, range, if_range;
   std::optional<std::string> client_cert_cn;  // CN of a client certificate TLS verified
+  std::string client_cert_serial;             // its serial (pki::CertInfo form), with the CN
   std::string peer;                           // remote address (logs, the auth hook)
   std::string_view x_forwarded_for;           // trusted only from --trusted-proxies
 };
@@ -128,6 +129,7 @@ class Handlers {
     std::string client_id;
     enum class Method { bearer, basic, cert } method = Method::bearer;
     std::int64_t issued_at = 0;
+    std::string cert_serial;  // Method::cert: the client certificate's serial
   };
   std::variant<Caller, Response> authenticate(const Request& r);
   Response unauthorized(std::string_view message);

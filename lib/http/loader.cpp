@@ -62,7 +62,8 @@ core::Result<std::unique_ptr<pqxx::connection>> connect_serving(const std::strin
 DeviceMap read_devices(pqxx::transaction_base& tx, const std::vector<std::string>* keys) {
   std::string sql =
       "SELECT d.key, m.code, d.client_id, d.identity_kind, d.active, encode(d.secret_hmac, 'hex'), "
-      "d.rotation_state, d.config::text FROM devices d JOIN device_models m ON m.id = d.model_id";
+      "d.rotation_state, d.config::text, d.certificate_serial, d.previous_certificate_serial "
+      "FROM devices d JOIN device_models m ON m.id = d.model_id";
   pqxx::result rows;
   if (keys) {
     std::vector<std::optional<std::string>> list(keys->begin(), keys->end());
@@ -80,6 +81,8 @@ DeviceMap read_devices(pqxx::transaction_base& tx, const std::vector<std::string
     r.identity_kind = row[3].as<std::string>();
     r.active = row[4].as<bool>();
     if (!row[5].is_null()) r.secret_hmac = core::hex_decode(row[5].as<std::string>());
+    r.certificate_serial = store::opt_text(row[8]);
+    r.previous_certificate_serial = store::opt_text(row[9]);
     std::string key = r.key;
     out.emplace(std::move(key), make_device_entry(std::move(r), row[6].as<std::string>(),
                                                   row[7].as<std::string>()));

@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "core/log.hpp"
+#include "pki/certificate.hpp"
 
 namespace iotfleet::http {
 namespace {
@@ -40,10 +41,15 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   virtual void close_if_idle() = 0;
 };
 
-std::optional<std::string> verified_peer_cn(SSL* ssl) {
-  if (SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
+struct PeerCertificate {
+  std::optional<std::string> cn;
+  std::string serial;
+};
+
+PeerCertificate verified_peer(SSL* ssl) {
+  if (SSL_get_verify_result(ssl) != X509_V_OK) return {};
   X509* cert = SSL_get1_peer_certificate(ssl);
-  if (!cert) return std::nullopt;
+  if (!cert) return {};
   std::optional<std::string> cn;
   X509_NAME* name = X509_get_subject_name(cert);
   const int index = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
@@ -55,8 +61,9 @@ std::optional<std::string> verified_peer_cn(SSL* ssl) {
     if (len > 0) cn = std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
     OPENSSL_free(utf8);
   }
+  PeerCertificate peer{std::move(cn), pki::serial_hex(X509_get0_serialNumber(cert))};
   X509_free(cert);
-  return cn;
+  return peer;
 }
 
 }  // namespace
@@ -198,6 +205,7 @@ class Session : public SessionBase {
     r.range = req[bhttp::field::range];
     r.if_range = req[bhttp::field::if_range];
     r.client_cert_cn = cert_cn_;
+    r.client_cert_serial = cert_serial_;
     r.peer = peer_;
     r.x_forwarded_for = req["X-Forwarded-For"];
     const auto start = Clock::now();
@@ -266,6 +274,7 @@ class Session : public SessionBase {
   std::optional<bhttp::response<bhttp::span_body<const char>>> message_;
   Response response_;
   std::optional<std::string> cert_cn_;
+  std::string cert_serial_;
   std::unique_ptr<char[]> drain_;
   std::size_t drained_ = 0;
   bool idle_ = false;
@@ -306,7 +315,9 @@ class TlsSession final : public Session<TlsSession> {
           self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
             self->idle_ = false;
             if (ec) return self->close_now();
-            self->cert_cn_ = verified_peer_cn(self->stream_.native_handle());
+            auto peer = verified_peer(self->stream_.native_handle());
+            self->cert_cn_ = std::move(peer.cn);
+            self->cert_serial_ = std::move(peer.serial);
             self->read_request();
           });
         });

@@ -116,7 +116,7 @@ core::Result<Authority> Authority::store(const std::string& dir, const Certifica
   // whose key is lost.
   if (auto s = core::write_file(dir + "/ca.key", *encrypted, kPrivate); !s) return s.error();
   if (auto s = core::write_file(dir + "/ca.crt", cert.to_pem(), kPublic); !s) return s.error();
-  Authority ca(dir, cert);
+  Authority ca(dir, cert, file_index(dir));
   ca.key_ = key;
   return ca;
 }
@@ -163,7 +163,8 @@ core::Result<Authority> Authority::import(const std::string& dir, const std::str
   return store(dir, *cert, *key, passphrase);
 }
 
-core::Result<Authority> Authority::open(const std::string& dir) {
+core::Result<Authority> Authority::open(const std::string& dir,
+                                        std::shared_ptr<CertificateIndex> index) {
   if (!exists(dir + "/ca.crt"))
     return Error::not_found("no CA in " + dir + " (" + dir + "/ca.crt does not exist)",
                             "create one with 'iot-cert ca init --out " + dir + "'");
@@ -171,7 +172,13 @@ core::Result<Authority> Authority::open(const std::string& dir) {
   if (!pem) return pem.error();
   auto cert = Certificate::from_pem(*pem, dir + "/ca.crt");
   if (!cert) return cert.error();
-  return Authority(dir, *cert);
+  return Authority(dir, *cert, index ? std::move(index) : file_index(dir));
+}
+
+Authority Authority::with_index(std::shared_ptr<CertificateIndex> index) const {
+  Authority copy = *this;
+  copy.index_ = std::move(index);
+  return copy;
 }
 
 core::Status Authority::unlock(const std::string& passphrase) {
@@ -206,7 +213,7 @@ core::Result<IndexEntry> Authority::adopt(const Certificate& cert) {
   entry.not_after = core::format_iso_utc(info.not_after);
   entry.sha256 = info.sha256;
   entry.issued_at = entry.not_before;  // issued elsewhere: its own date, not the adoption's
-  if (auto s = append_issued(index_path(), entry); !s) return s.error();
+  if (auto s = index_->record_issued(entry); !s) return s.error();
   return entry;
 }
 
@@ -226,7 +233,7 @@ core::Result<Issued> Authority::issue(const CertRequest& request, KeyType key_ty
   entry.not_after = core::format_iso_utc(issued.info.not_after);
   entry.sha256 = issued.info.sha256;
   entry.issued_at = core::format_iso_utc(now);
-  if (auto s = append_issued(index_path(), entry); !s) return s.error();
+  if (auto s = index_->record_issued(entry); !s) return s.error();
   return issued;
 }
 
@@ -260,7 +267,7 @@ core::Result<Issued> Authority::issue_device(const std::string& device_key, int 
 }
 
 core::Result<std::vector<IndexEntry>> Authority::entries() const {
-  return read_index(index_path());
+  return index_->entries();
 }
 
 core::Result<std::vector<IndexEntry>> Authority::revoke(const std::string& serial_or_key,
@@ -279,13 +286,13 @@ core::Result<std::vector<IndexEntry>> Authority::revoke(const std::string& seria
       if (e.device_key == serial_or_key) matches.push_back(e);
   if (matches.empty())
     return Error::not_found(
-        "no certificate with serial or device key '" + serial_or_key + "' in " + index_path(),
+        "no certificate with serial or device key '" + serial_or_key + "' in " + index_->where(),
         "see 'iot-cert list --ca " + dir_ + "'");
   std::vector<IndexEntry> revoked;
   const std::string at = core::format_iso_utc(now);
   for (auto& e : matches) {
     if (e.revoked()) continue;
-    if (auto s = append_revoked(index_path(), e.serial, reason, at); !s) return s.error();
+    if (auto s = index_->record_revoked(e.serial, reason, at); !s) return s.error();
     e.revoked_at = at;
     e.revocation_reason = reason;
     revoked.push_back(e);

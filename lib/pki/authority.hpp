@@ -4,6 +4,7 @@
 //   ca.key       its key, PKCS#8 encrypted with AES-256-CBC under the CA passphrase (0600)
 //   index.jsonl  every certificate the CA issued and revoked (see pki/index.hpp), 0644
 //   crlnumber    the number of the last CRL signed (decimal), 0644
+// unless the index lives in PostgreSQL (IOT_CA_INDEX=database, store/certificates.hpp).
 // The passphrase comes from IOT_CA_PASSPHRASE (or IOT_CA_PASSPHRASE_FILE, or --passphrase-file),
 // never from a flag value. Reading (list, verify, revoke) needs no passphrase; issuing and
 // signing a CRL do.
@@ -20,7 +21,11 @@
 
 namespace iotfleet::pki {
 
+/// --ca DIR or IOT_CA_DIR: the CA directory.
+inline constexpr core::Setting kCaDir{"--ca", "IOT_CA_DIR", ""};
 inline constexpr core::Setting kCaPassphrase{"", "IOT_CA_PASSPHRASE", ""};
+/// Where the CA's index lives: "file" (index.jsonl beside ca.crt) or "database".
+inline constexpr core::Setting kCaIndex{"--ca-index", "IOT_CA_INDEX", "file"};
 
 /// The CA passphrase: the contents of passphrase_file when given (one trailing newline removed),
 /// else IOT_CA_PASSPHRASE / IOT_CA_PASSPHRASE_FILE. Missing is a usage error naming both.
@@ -57,8 +62,14 @@ class Authority {
                                         const std::string& key_path,
                                         const std::optional<std::string>& source_passphrase,
                                         const std::string& passphrase);
-  /// Opens the CA in dir for reading; not found when there is none.
-  static core::Result<Authority> open(const std::string& dir);
+  /// Opens the CA in dir for reading; not found when there is none. Its index is the files in
+  /// dir unless one is given.
+  static core::Result<Authority> open(const std::string& dir,
+                                      std::shared_ptr<CertificateIndex> index = nullptr);
+
+  /// The same CA recording into another index (say, one bound to the caller's transaction).
+  Authority with_index(std::shared_ptr<CertificateIndex> index) const;
+  CertificateIndex& index() const { return *index_; }
 
   /// Decrypts the CA key (needed by issue() and crl_pem()).
   core::Status unlock(const std::string& passphrase);
@@ -92,16 +103,17 @@ class Authority {
   const std::string& dir() const { return dir_; }
   std::string cert_path() const { return dir_ + "/ca.crt"; }
   std::string key_path() const { return dir_ + "/ca.key"; }
-  std::string index_path() const { return dir_ + "/index.jsonl"; }
 
  private:
-  Authority(std::string dir, Certificate cert) : dir_(std::move(dir)), cert_(std::move(cert)) {}
+  Authority(std::string dir, Certificate cert, std::shared_ptr<CertificateIndex> index)
+      : dir_(std::move(dir)), cert_(std::move(cert)), index_(std::move(index)) {}
   static core::Result<Authority> store(const std::string& dir, const Certificate& cert,
                                        const PrivateKey& key, const std::string& passphrase);
 
   std::string dir_;
   Certificate cert_;
   std::optional<PrivateKey> key_;
+  std::shared_ptr<CertificateIndex> index_;
 };
 
 struct SavedFiles {

@@ -28,6 +28,12 @@ std::string_view kind_name(CertKind kind) {
   return "other";
 }
 
+CertKind kind_from_name(std::string_view name) {
+  for (auto kind : {CertKind::ca, CertKind::server, CertKind::device})
+    if (kind_name(kind) == name) return kind;
+  return CertKind::other;
+}
+
 Certificate::Certificate(X509* cert) : cert_(cert, X509_free) {}
 
 core::Result<Certificate> Certificate::from_pem(std::string_view pem, const std::string& what) {

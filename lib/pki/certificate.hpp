@@ -28,6 +28,8 @@ using TimePoint = std::chrono::system_clock::time_point;
 
 enum class CertKind { ca, server, device, other };
 std::string_view kind_name(CertKind kind);
+/// The inverse of kind_name(); anything else is `other`.
+CertKind kind_from_name(std::string_view name);
 
 class Certificate {
  public:

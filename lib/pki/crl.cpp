@@ -4,10 +4,6 @@
 // (which §5.3.1 says to leave out).
 #include <openssl/pem.h>
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -47,48 +43,16 @@ void check(int ok, const std::string& what) {
   if (ok != 1) throw core::Failure(Error::failure("cannot " + what + ": " + openssl_error()));
 }
 
-// Held while a CRL number is read, used and written back, so two `iot-cert crl` at once never
-// sign two CRLs with one number (the index has its own lock for appends).
-class CrlNumberLock {
- public:
-  explicit CrlNumberLock(const std::string& dir)
-      : fd_(::open((dir + "/crlnumber.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    if (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~CrlNumberLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock
-  }
-  CrlNumberLock(const CrlNumberLock&) = delete;
-  CrlNumberLock& operator=(const CrlNumberLock&) = delete;
-  bool held() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 core::Result<std::string> Authority::crl_pem(int days, TimePoint now) {
   if (!key_) return Error::failure("the CA key is locked (internal: unlock() first)");
   if (days < 1 || days > 3650) return Error::usage("--days must be between 1 and 3650");
-  CrlNumberLock lock(dir_);
-  if (!lock.held())
-    return Error::failure(dir_ + "/crlnumber.lock: cannot lock: " + std::strerror(errno));
   auto all = entries();
   if (!all) return all.error();
-  const std::string number_path = dir_ + "/crlnumber";
-  long long number = 0;
-  if (auto text = core::read_file(number_path, 64)) {
-    try {
-      number = std::stoll(*text);
-    } catch (const std::exception&) {
-      return Error::failure(number_path + ": not a number", "repair or remove the file");
-    }
-  }
-  ++number;
+  auto reserved = index_->next_crl_number();
+  if (!reserved) return reserved.error();
+  const long long number = *reserved;
 
   return core::capture([&]() -> std::string {
     Ptr<X509_CRL> crl(X509_CRL_new());
@@ -137,10 +101,6 @@ core::Result<std::string> Authority::crl_pem(int days, TimePoint now) {
       throw core::Failure(Error::failure("cannot sign the CRL: " + openssl_error()));
     auto bio = detail::write_bio();
     check(PEM_write_bio_X509_CRL(bio.get(), crl.get()), "write the CRL");
-    core::check(core::write_file(
-        number_path, std::to_string(number) + "\n",
-        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
-            std::filesystem::perms::group_read | std::filesystem::perms::others_read));
     return detail::bio_text(bio.get());
   });
 }

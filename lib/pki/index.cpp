@@ -6,9 +6,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+
+#include "core/files.hpp"
 
 namespace iotfleet::pki {
 
@@ -16,12 +19,6 @@ using core::Error;
 
 namespace {
 
-CertKind kind_from(const std::string& s) {
-  if (s == "ca") return CertKind::ca;
-  if (s == "server") return CertKind::server;
-  if (s == "device") return CertKind::device;
-  return CertKind::other;
-}
 
 core::Status append_line(const std::string& path, const nlohmann::json& line) {
   const std::string text = line.dump() + "\n";
@@ -70,7 +67,7 @@ core::Result<std::vector<IndexEntry>> read_index(const std::string& path) {
     if (event == "issued") {
       IndexEntry e;
       e.serial = serial;
-      e.kind = kind_from(j.value("kind", ""));
+      e.kind = kind_from_name(j.value("kind", ""));
       e.common_name = j.value("cn", "");
       if (j.contains("device_key") && j["device_key"].is_string()) e.device_key = j["device_key"];
       e.not_before = j.value("not_before", "");
@@ -105,6 +102,77 @@ core::Status append_revoked(const std::string& path, const std::string& serial,
                             const std::string& reason, const std::string& at) {
   return append_line(path,
                      {{"event", "revoked"}, {"serial", serial}, {"reason", reason}, {"at", at}});
+}
+
+namespace {
+
+// Held while a CRL number is read, bumped and written back, so two `iot-cert crl` at once never
+// sign two CRLs with one number (the index has its own lock for appends).
+class CrlNumberLock {
+ public:
+  explicit CrlNumberLock(const std::string& dir)
+      : fd_(::open((dir + "/crlnumber.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~CrlNumberLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  CrlNumberLock(const CrlNumberLock&) = delete;
+  CrlNumberLock& operator=(const CrlNumberLock&) = delete;
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+class FileIndex final : public CertificateIndex {
+ public:
+  explicit FileIndex(std::string dir) : dir_(std::move(dir)), path_(dir_ + "/index.jsonl") {}
+
+  core::Result<std::vector<IndexEntry>> entries() override { return read_index(path_); }
+  core::Status record_issued(const IndexEntry& entry) override {
+    return append_issued(path_, entry);
+  }
+  core::Status record_revoked(const std::string& serial, const std::string& reason,
+                              const std::string& at) override {
+    return append_revoked(path_, serial, reason, at);
+  }
+  core::Result<std::int64_t> next_crl_number() override {
+    CrlNumberLock lock(dir_);
+    if (!lock.held())
+      return Error::failure(dir_ + "/crlnumber.lock: cannot lock: " + std::strerror(errno));
+    const std::string number_path = dir_ + "/crlnumber";
+    std::int64_t number = 0;
+    if (auto text = core::read_file(number_path, 64)) {
+      try {
+        number = std::stoll(*text);
+      } catch (const std::exception&) {
+        return Error::failure(number_path + ": not a number", "repair or remove the file");
+      }
+    }
+    ++number;
+    namespace fs = std::filesystem;
+    if (auto s = core::write_file(number_path, std::to_string(number) + "\n",
+                                  fs::perms::owner_read | fs::perms::owner_write |
+                                      fs::perms::group_read | fs::perms::others_read);
+        !s)
+      return s.error();
+    return number;
+  }
+  std::string where() const override { return path_; }
+
+ private:
+  std::string dir_;
+  std::string path_;
+};
+
+}  // namespace
+
+std::shared_ptr<CertificateIndex> file_index(const std::string& ca_dir) {
+  return std::make_shared<FileIndex>(ca_dir);
 }
 
 }  // namespace iotfleet::pki

@@ -24,7 +24,8 @@ struct Run {
   }
 
   void problem(const std::string& device_key, const core::Error& e) {
-    summary.problems.push_back("device " + device_key + ": " + e.message);
+    summary.problems.push_back("device " + device_key + ": " + e.message +
+                               (e.hint.empty() ? "" : " (" + e.hint + ")"));
     if (e.kind == core::ErrorKind::unavailable) summary.dependency_unavailable = true;
     core::log::warn("rotation problem", {{"device", device_key}, {"error", e.message}});
   }
@@ -45,7 +46,7 @@ struct Run {
       const auto tick = core::format_iso_utc(*latest);
       if (last && *last >= tick) return;
       if (last) {
-        summary.queued = repo.queue_fleet(now_iso);
+        summary.queued = repo.queue_fleet(now_iso, ctx.installer.rotates("cert"));
         summary.tick = tick;
         store::record(tx, {ctx.actor, "rotation.schedule", "fleet", "devices",
                            {{"tick", tick}, {"queued", summary.queued}}});
@@ -68,13 +69,20 @@ struct Run {
         claimed = repo.claim_timed_out(cutoff, skip);
         if (!claimed) return;
         const auto& row = *claimed;
-        const auto decision =
-            decide(State::pending, Event::time_out, {.installed = row.installed_at.has_value()});
-        if (decision.actions.restore_previous && row.previous_secret) {
-          auto previous = ctx.box.open(*row.previous_secret, idp::device_secret_context(row.key));
-          if (!previous) throw core::Failure(previous.error());
-          core::check(ctx.installer.install(tx, {row.key, row.client_id, row.identity_kind},
-                                            previous.value()));
+        const bool installed = row.installed_at.has_value();
+        const auto decision = decide(State::pending, Event::time_out, {.installed = installed});
+        const auto context = idp::device_secret_context(row.key);
+        const auto open = [&](const std::optional<std::string>& sealed) -> std::optional<std::string> {
+          if (!sealed) return std::nullopt;
+          auto plain = ctx.box.open(*sealed, context);
+          if (!plain) throw core::Failure(plain.error());
+          return std::move(plain.value());
+        };
+        const auto previous = decision.actions.restore_previous ? open(row.previous_secret) : std::nullopt;
+        core::check(ctx.installer.abandon(tx, {row.key, row.client_id, row.identity_kind}, previous,
+                                          open(row.pending_secret).value_or(""),
+                                          decision.actions.restore_previous, now));
+        if (decision.actions.restore_previous) {
           restored = true;
           fault("restored");
         }
@@ -114,8 +122,11 @@ struct Run {
           skip.push_back(claimed->id);
           return;
         }
-        const auto secret = idp::generate_secret();
-        repo.start(claimed->id, ctx.box.seal(secret, idp::device_secret_context(claimed->key)), now_iso);
+        auto credential =
+            ctx.installer.generate(tx, {claimed->key, claimed->client_id, claimed->identity_kind}, now);
+        if (!credential) throw core::Failure(credential.error());
+        repo.start(claimed->id, ctx.box.seal(*credential, idp::device_secret_context(claimed->key)),
+                   now_iso);
         audit(tx, "rotation.start", claimed->key, {{"attempt", claimed->attempts + 1}});
       });
       if (!done) {

@@ -65,13 +65,15 @@ core::Result<IssuedCredential> issue_pending(pqxx::connection& db, CredentialIns
     auto secret = box.open(*row.pending_secret, idp::device_secret_context(key));
     if (!secret) throw core::Failure(secret.error());
     core::check(installer.install(tx, {row.key, row.client_id, row.identity_kind}, secret.value()));
-    return IssuedCredential{row.key, row.client_id, std::move(secret.value()), recorded->second};
+    return IssuedCredential{row.key, row.client_id, row.identity_kind, std::move(secret.value()),
+                            recorded->second};
   });
   if (issued && fault) fault("credential_installed");
   return issued;
 }
 
-core::Result<bool> complete_if_proven(pqxx::connection& db, const core::SecretBox& box,
+core::Result<bool> complete_if_proven(pqxx::connection& db, CredentialInstaller& installer,
+                                      const core::SecretBox& box,
                                       const std::string& key, const Proof& proof, TimePoint now,
                                       std::chrono::seconds allowed_skew) {
   return store::in_transaction(db, "complete the rotation of device " + key, [&](pqxx::work& tx) {
@@ -83,6 +85,9 @@ core::Result<bool> complete_if_proven(pqxx::connection& db, const core::SecretBo
     if (facts.installed) {
       if (proof.method == Proof::Method::bearer) {
         facts.proven = proof.token_issued_at >= row.installed_at_epoch - allowed_skew.count();
+      } else if (proof.method == Proof::Method::certificate) {
+        facts.proven = row.identity_kind == "cert" && row.certificate_serial &&
+                       *row.certificate_serial == proof.certificate_serial;
       } else if (row.pending_secret) {
         auto pending = box.open(*row.pending_secret, idp::device_secret_context(key));
         if (!pending) throw core::Failure(pending.error());
@@ -91,6 +96,7 @@ core::Result<bool> complete_if_proven(pqxx::connection& db, const core::SecretBo
       }
     }
     if (!decide(State::pending, Event::complete, facts).allowed) return false;
+    core::check(installer.retire_previous(tx, {row.key, row.client_id, row.identity_kind}, now));
     repo.complete(row.id, core::format_iso_utc(now, true));
     audit(tx, "rotation.complete", row);
     return true;

@@ -30,7 +30,9 @@ using FaultPoint = std::function<void(const char* step)>;
 struct IssuedCredential {
   std::string device_key;
   std::string client_id;
-  std::string secret;      // the new credential: goes only into the response body
+  std::string identity_kind;
+  std::string secret;      // the new credential: goes only into the response body (for a cert
+                           // identity, a CertificateCredential: see installer.hpp)
   bool first_issue = false;  // this call installed it (false: a repeat call)
 };
 
@@ -43,17 +45,21 @@ core::Result<IssuedCredential> issue_pending(pqxx::connection& db, CredentialIns
 
 /// How the request to /iot/config was authenticated.
 struct Proof {
-  enum class Method { bearer, basic } method = Method::bearer;
+  enum class Method { bearer, basic, certificate } method = Method::bearer;
   std::int64_t token_issued_at = 0;  // bearer: the token's iat (seconds since the epoch)
   std::string presented_secret;      // basic: the secret the device sent
+  std::string certificate_serial;    // certificate: the serial of the client certificate
 };
 
 /// GET /iot/config: completes the device's rotation if it is PENDING, the new credential is
 /// installed and `proof` shows the device used it (bearer: iat >= installed_at - skew; basic:
-/// the presented secret is the pending one). True when it completed now; false when there was
-/// nothing to complete or the proof was the old credential. The caller then clears the retained
-/// notice (Notifier::clear); a failure there changes nothing, the next notice replaces it.
-core::Result<bool> complete_if_proven(pqxx::connection& db, const core::SecretBox& box,
+/// the presented secret is the pending one; certificate: the client certificate is the one
+/// installed). The installer then retires the previous credential in the same transaction (a
+/// certificate is revoked). True when it completed now; false when there was nothing to
+/// complete or the proof was the old credential. The caller then clears the retained notice
+/// (Notifier::clear); a failure there changes nothing, the next notice replaces it.
+core::Result<bool> complete_if_proven(pqxx::connection& db, CredentialInstaller& installer,
+                                      const core::SecretBox& box,
                                       const std::string& key, const Proof& proof, TimePoint now,
                                       std::chrono::seconds allowed_skew = std::chrono::seconds(30));
 

@@ -18,23 +18,25 @@ store::RotationRow locked(store::RotationRepository& repo, const std::string& ke
 
 }  // namespace
 
-core::Result<std::int64_t> trigger_fleet(pqxx::connection& db, const std::string& actor, TimePoint now) {
+core::Result<std::int64_t> trigger_fleet(pqxx::connection& db, const std::string& actor, TimePoint now,
+                                         bool with_certificates) {
   return store::in_transaction(db, "queue the fleet for rotation", [&](pqxx::work& tx) {
-    const auto n = store::RotationRepository(tx).queue_fleet(core::format_iso_utc(now, true));
+    const auto n = store::RotationRepository(tx).queue_fleet(core::format_iso_utc(now, true),
+                                                                      with_certificates);
     store::record(tx, {actor, "rotation.trigger", "fleet", "devices", {{"queued", n}}});
     return n;
   });
 }
 
 core::Status trigger_device(pqxx::connection& db, const std::string& key, const std::string& actor,
-                            TimePoint now) {
+                            TimePoint now, bool with_certificates) {
   return store::in_transaction(db, "queue device " + key + " for rotation", [&](pqxx::work& tx) {
     store::RotationRepository repo(tx);
     const auto row = locked(repo, key);
-    if (row.identity_kind == "cert")
+    if (row.identity_kind == "cert" && !with_certificates)
       throw core::Failure(core::Error::conflict(
-          "device " + key + ": certificate identities are not rotated by this version",
-          "issue a new certificate with iot-cert issue device"));
+          "device " + key + ": rotating a certificate needs the device CA",
+          "set IOT_CA_DIR, IOT_CA_PASSPHRASE and IOT_CA_INDEX=database"));
     const auto d = decide(parse_state(row.state).value_or(State::ok), Event::trigger);
     if (!d.allowed) throw core::Failure(core::Error::conflict("device " + key + ": " + d.reason));
     repo.set_queued(row.id, core::format_iso_utc(now, true), d.actions.reset_failures);

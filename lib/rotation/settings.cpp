@@ -29,6 +29,7 @@ core::Result<CycleSettings> load_cycle_settings(const core::Config& config, cons
         whole_number(config, kBackoffBase, flags.backoff_base, 1, 30LL * 86400).take());
     s.backoff_cap = std::chrono::seconds(
         whole_number(config, kBackoffCap, flags.backoff_cap, s.backoff_base.count(), 365LL * 86400).take());
+    s.cert_days = static_cast<int>(whole_number(config, kCertDays, flags.cert_days, 1, 3650).take());
     return s;
   });
 }

@@ -10,7 +10,8 @@ std::string row_columns() {
          "d.secret_sealed, d.pending_secret, d.previous_secret, " +
          iso_utc("d.rotation_attempt_at") + ", " + iso_utc("d.rotation_installed_at") + ", " +
          iso_utc("d.next_attempt_at") +
-         ", coalesce(extract(epoch FROM d.rotation_installed_at)::bigint, 0), d.rotation_attempts";
+         ", coalesce(extract(epoch FROM d.rotation_installed_at)::bigint, 0), d.rotation_attempts, "
+         "d.certificate_serial";
 }
 
 std::string id_array(const std::vector<std::int64_t>& ids) {
@@ -40,6 +41,7 @@ std::optional<RotationRow> RotationRepository::one(const pqxx::result& r) {
   row.next_attempt_at = opt_text(f[12]);
   row.installed_at_epoch = f[13].as<std::int64_t>();
   row.attempts = f[14].as<int>();
+  row.certificate_serial = opt_text(f[15]);
   return row;
 }
 
@@ -90,13 +92,14 @@ std::int64_t RotationRepository::count_pending() {
       .as<std::int64_t>();
 }
 
-std::int64_t RotationRepository::queue_fleet(const std::string& now) {
+std::int64_t RotationRepository::queue_fleet(const std::string& now, bool with_certificates) {
   return tx_
       .exec_params(
           "UPDATE devices SET rotation_state = 'QUEUED', rotation_queued_at = $1::timestamptz, "
           "updated_at = now() "
-          "WHERE rotation_state = 'OK' AND active AND identity_kind IN ('local', 'keycloak')",
-          now)
+          "WHERE rotation_state = 'OK' AND active "
+          "AND (identity_kind IN ('local', 'keycloak') OR ($2::boolean AND identity_kind = 'cert'))",
+          now, with_certificates)
       .affected_rows();
 }
 
@@ -144,7 +147,9 @@ void RotationRepository::time_out(std::int64_t id, const std::string& next_attem
 
 void RotationRepository::complete(std::int64_t id, const std::string& now) {
   tx_.exec_params0(
-      "UPDATE devices SET rotation_state = 'OK', secret_sealed = pending_secret, "
+      // A certificate credential holds the device's private key: it leaves with the rotation.
+      "UPDATE devices SET rotation_state = 'OK', "
+      "secret_sealed = CASE WHEN identity_kind = 'cert' THEN NULL ELSE pending_secret END, "
       "pending_secret = NULL, previous_secret = NULL, rotation_queued_at = NULL, "
       "rotation_installed_at = NULL, rotation_attempts = 0, next_attempt_at = NULL, "
       "secret_created_at = $2::timestamptz, last_rotation_completed_at = $2::timestamptz, "

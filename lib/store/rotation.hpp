@@ -24,6 +24,7 @@ struct RotationRow {
   std::optional<std::string> attempt_at, installed_at, next_attempt_at;  // ISO-8601 UTC
   std::int64_t installed_at_epoch = 0;  // seconds, 0 when not installed
   int attempts = 0;
+  std::optional<std::string> certificate_serial;  // cert identities: the certificate installed
 };
 
 struct RotationCounts {
@@ -57,8 +58,9 @@ class RotationRepository {
   void lock_start_window();
   std::int64_t count_pending();
 
-  /// OK → QUEUED for every active device whose identity can rotate; returns how many.
-  std::int64_t queue_fleet(const std::string& now);
+  /// OK → QUEUED for every active device whose identity can rotate (certificates only when
+  /// with_certificates: they need the CA); returns how many.
+  std::int64_t queue_fleet(const std::string& now, bool with_certificates);
   void set_queued(std::int64_t id, const std::string& now, bool reset_failures);
   void set_ok(std::int64_t id, bool reset_failures);
   void start(std::int64_t id, const std::string& pending_sealed, const std::string& now);

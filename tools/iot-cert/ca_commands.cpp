@@ -1,8 +1,10 @@
-// iot-cert ca init, iot-cert import-ca.
+// iot-cert ca init, import-ca, adopt, index import.
 #include <iostream>
 
 #include "cli/table.hpp"
 #include "commands.hpp"
+#include "fleet/device_ca.hpp"
+#include "store/database.hpp"
 #include "core/clock.hpp"
 #include "core/files.hpp"
 
@@ -126,6 +128,29 @@ void add_adopt(CLI::App& app, Context& ctx) {
   });
 }
 
+void add_index_import(CLI::App& app, Context& ctx) {
+  auto* index = app.add_subcommand("index", "The CA's index of issued certificates");
+  index->require_subcommand(1);
+  auto* cmd = index->add_subcommand(
+      "import", "Copy the CA's index.jsonl and crlnumber into the database (IOT_CA_INDEX=database)");
+  cmd->add_option("--ca", ctx.ca_dir, "The CA directory (env IOT_CA_DIR)");
+  cli::add_output_option(*cmd, ctx.output);
+  cmd->footer(
+      "Connects with DATABASE_URL. Safe to run again: what the database already has is left as\n"
+      "it is. Afterwards give IOT_CA_INDEX=database (or --ca-index database) to every tool.");
+  cmd->callback([&ctx] {
+    const auto dir = cli::expect(ctx.config.require(kCaDir, ctx.ca_dir));
+    auto db = cli::expect(store::open_database(ctx.config));
+    const auto r = cli::expect(fleet::import_file_index(*db, dir));
+    if (ctx.json())
+      return cli::print_json({{"added", r.added}, {"revoked", r.revoked},
+                              {"unchanged", r.unchanged}, {"crl_number", r.crl_number}});
+    std::cout << "imported the index of " << dir << ": " << r.added << " added, " << r.revoked
+              << " revocation(s), " << r.unchanged << " unchanged; CRL number " << r.crl_number
+              << "\n";
+  });
+}
+
 }  // namespace
 
 void add_ca_commands(CLI::App& app, Context& ctx) {
@@ -134,6 +159,7 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   ca->require_subcommand(1);
   add_init(*ca, ctx);
   add_import(app, ctx);
+  add_index_import(app, ctx);
 }
 
 }  // namespace iotfleet::cert_tool

@@ -11,14 +11,14 @@
 
 namespace iotfleet::cert_tool {
 
-/// --ca DIR or IOT_CA_DIR: the CA directory.
-inline constexpr core::Setting kCaDir{"--ca", "IOT_CA_DIR", ""};
+using pki::kCaDir;
 
 struct Context {
   core::Config config;
   cli::OutputFormat output = cli::OutputFormat::table;
   std::optional<std::string> passphrase_file;
   std::optional<std::string> ca_dir;
+  std::optional<std::string> ca_index;  // --ca-index: file | database
 
   bool json() const { return output == cli::OutputFormat::json; }
   std::string passphrase() const;
@@ -30,7 +30,7 @@ struct Context {
 
 /// Adds --passphrase-file (bound to ctx) to a subcommand.
 void add_passphrase_option(CLI::App& cmd, Context& ctx);
-/// Adds --ca DIR (bound to ctx) to a subcommand.
+/// Adds --ca DIR and --ca-index (bound to ctx) to a subcommand.
 void add_ca_option(CLI::App& cmd, Context& ctx);
 
 nlohmann::ordered_json to_json(const pki::CertInfo& info);

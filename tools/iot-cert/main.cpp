@@ -2,6 +2,7 @@
 // verification, an expiry report, revocation and CRLs. The work is in lib/pki.
 #include "commands.hpp"
 #include "core/clock.hpp"
+#include "fleet/device_ca.hpp"
 
 namespace iotfleet::cert_tool {
 
@@ -10,7 +11,8 @@ std::string Context::passphrase() const {
 }
 
 pki::Authority Context::open_ca() const {
-  return cli::expect(pki::Authority::open(cli::expect(config.require(kCaDir, ca_dir))));
+  return cli::expect(
+      fleet::open_device_ca(config, cli::expect(config.require(kCaDir, ca_dir)), ca_index));
 }
 
 pki::Authority Context::unlock_ca() const {
@@ -27,6 +29,10 @@ void add_passphrase_option(CLI::App& cmd, Context& ctx) {
 
 void add_ca_option(CLI::App& cmd, Context& ctx) {
   cmd.add_option("--ca", ctx.ca_dir, "The CA directory (env IOT_CA_DIR)");
+  cmd.add_option("--ca-index", ctx.ca_index,
+                 "Where the CA's index lives: file (index.jsonl in the CA directory) or database "
+                 "(PostgreSQL at DATABASE_URL, needed for certificate rotation); env IOT_CA_INDEX, "
+                 "default file");
 }
 
 nlohmann::ordered_json to_json(const pki::CertInfo& info) {

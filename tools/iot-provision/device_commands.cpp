@@ -7,6 +7,7 @@
 
 #include "cli/table.hpp"
 #include "context.hpp"
+#include "fleet/device_ca.hpp"
 #include "fleet/views.hpp"
 
 namespace iotfleet::provision_tool {
@@ -23,7 +24,7 @@ struct DeviceArgs {
   std::optional<std::string> state;
   bool inactive = false;
   // --identity cert
-  std::optional<std::string> ca_dir, passphrase_file, out_dir;
+  std::optional<std::string> ca_dir, ca_index, passphrase_file, out_dir;
   int cert_days = 365;
   PackageOptions package;
 };
@@ -75,6 +76,8 @@ void add_create(CLI::App& device, Context& ctx) {
       "Certificate identity", "With --identity cert. The CA passphrase comes from IOT_CA_PASSPHRASE "
                               "(or IOT_CA_PASSPHRASE_FILE, or --passphrase-file), never a flag");
   cert->add_option("--ca", args.ca_dir, "The device CA directory (iot-cert ca init)");
+  cert->add_option("--ca-index", args.ca_index,
+                   "Where the CA's index lives: file or database (env IOT_CA_INDEX, default file)");
   cert->add_option("--passphrase-file", args.passphrase_file, "File holding the CA passphrase");
   cert->add_option("--cert-days", args.cert_days, "Certificate validity in days")
       ->check(CLI::Range(1, 3650))
@@ -98,7 +101,7 @@ void add_create(CLI::App& device, Context& ctx) {
         throw core::Failure(core::Error::usage("--identity cert needs --ca DIR (the device CA) and --out DIR "
                                                "(where each device's package, holding its private key, is written)"));
       packages = load_package_defaults(ctx, args.package);
-      ca = cli::expect(pki::Authority::open(*args.ca_dir));
+      ca = cli::expect(fleet::open_device_ca(ctx.config, *args.ca_dir, args.ca_index));
       cli::expect(ca->unlock(cli::expect(pki::load_passphrase(ctx.config, args.passphrase_file))));
       std::error_code ec;
       std::filesystem::create_directories(*args.out_dir, ec);
@@ -270,9 +273,11 @@ void add_device_commands(CLI::App& app, Context& ctx) {
   add_broker_identity_options(*remove, ctx);
   remove->add_option("--ca", args.ca_dir,
                      "A certificate identity: revoke its certificates in this device CA (iot-cert)");
+  remove->add_option("--ca-index", args.ca_index,
+                     "Where the CA's index lives: file or database (env IOT_CA_INDEX, default file)");
   remove->callback([&ctx] {
     std::optional<pki::Authority> ca;
-    if (args.ca_dir) ca = cli::expect(pki::Authority::open(*args.ca_dir));
+    if (args.ca_dir) ca = cli::expect(fleet::open_device_ca(ctx.config, *args.ca_dir, args.ca_index));
     const auto r = cli::expect(fleet::delete_device(ctx.session(), args.key, ctx.providers(), ca ? &*ca : nullptr));
     if (r.warning) std::cerr << "iot-provision: warning: " << *r.warning << "\n";
     if (r.revocation_warning) std::cerr << "iot-provision: warning: " << *r.revocation_warning << "\n";

@@ -89,7 +89,7 @@ core::Result<bool> RotationTest::complete_basic(const std::string& key, const st
   rotation::Proof proof;
   proof.method = rotation::Proof::Method::basic;
   proof.presented_secret = secret;
-  return rotation::complete_if_proven(db.conn(), box, key, proof, clock.now());
+  return rotation::complete_if_proven(db.conn(), installer, box, key, proof, clock.now());
 }
 
 void RotationTest::trigger(const std::string& key) {

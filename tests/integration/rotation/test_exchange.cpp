@@ -72,9 +72,9 @@ TEST_F(ExchangeTest, ABearerTokenProvesTheNewCredentialByItsIssueTime) {
       "SELECT extract(epoch FROM rotation_installed_at)::bigint FROM devices WHERE key = '" + key + "'"));
   rotation::Proof proof;
   proof.token_issued_at = installed - 31;  // minted before the install, beyond the 30 s skew
-  EXPECT_FALSE(rotation::complete_if_proven(db.conn(), box, key, proof, clock.now()).value());
+  EXPECT_FALSE(rotation::complete_if_proven(db.conn(), installer, box, key, proof, clock.now()).value());
   proof.token_issued_at = installed - 30;
-  EXPECT_TRUE(rotation::complete_if_proven(db.conn(), box, key, proof, clock.now()).value());
+  EXPECT_TRUE(rotation::complete_if_proven(db.conn(), installer, box, key, proof, clock.now()).value());
   EXPECT_EQ(state(key), "OK");
 }
 

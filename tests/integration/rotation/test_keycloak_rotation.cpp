@@ -56,7 +56,7 @@ TEST_F(KeycloakRotation, TheNewSecretIsSetOnTheClientAndAFreshTokenCompletes) {
 
   rotation::Proof proof;  // a token minted with the new secret, now
   proof.token_issued_at = clock.seconds();
-  EXPECT_TRUE(rotation::complete_if_proven(db.conn(), box, key, proof, clock.now()).value());
+  EXPECT_TRUE(rotation::complete_if_proven(db.conn(), *kc_installer, box, key, proof, clock.now()).value());
   EXPECT_EQ(state(key), "OK");
   EXPECT_EQ(current_secret(key), issued->secret);
 }
