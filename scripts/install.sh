@@ -87,6 +87,15 @@ fi
 if [[ -z "${IOT_CA_PASSPHRASE:-}" && -z "${IOT_CA_PASSPHRASE_FILE:-}" && -f "$pki/ca.password" ]]; then
   export IOT_CA_PASSPHRASE_FILE="$pki/ca.password"
 fi
+# iot-rotate signs rotated device certificates in the cluster: the plan seals the passphrase from
+# pki/ca.password, so a passphrase given in the environment is kept there too (0600).
+if [[ $dry_run -eq 0 && ! -f "$pki/ca.password" ]]; then
+  if [[ -n "${IOT_CA_PASSPHRASE_FILE:-}" ]]; then
+    (umask 077 && cp "$IOT_CA_PASSPHRASE_FILE" "$pki/ca.password")
+  elif [[ -n "${IOT_CA_PASSPHRASE:-}" ]]; then
+    (umask 077 && printf '%s\n' "$IOT_CA_PASSPHRASE" > "$pki/ca.password")
+  fi
+fi
 
 # 2. The broker's server certificate.
 if [[ -f "$pki/broker/server.crt" ]]; then

@@ -11,6 +11,7 @@
 
 #include "cert_fixture.hpp"
 #include "core/files.hpp"
+#include "test_support/database.hpp"
 
 namespace iotfleet::test_support {
 namespace {
@@ -377,6 +378,72 @@ TEST_F(Adopt, CertificatesOfAnImportedCaJoinItsIndexAndCanBeRevoked) {
                           "issued/abcd1234.crt"});
   EXPECT_NE(v.exit_code, 0);
   EXPECT_NE((v.out + v.err).find("revoked"), std::string::npos) << v.out << v.err;
+}
+
+}  // namespace
+}  // namespace iotfleet::test_support
+
+namespace iotfleet::test_support {
+namespace {
+
+// IOT_CA_INDEX=database: `index import` takes over what index.jsonl and crlnumber knew, safely
+// twice, and every command then reads and writes PostgreSQL instead of the files.
+class CaIndexInDatabase : public CertTest {
+ protected:
+  RunResult cert_db(std::vector<std::string> args) const {
+    RunOptions options;
+    options.env = {{"DATABASE_URL", db.url()}, {"IOT_CA_INDEX", "database"}};
+    return cert(args, options);
+  }
+  nlohmann::json json_of(const RunResult& r) const {
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+  mutable TestDatabase db;
+};
+
+TEST_F(CaIndexInDatabase, ImportCarriesIssuesRevocationsAndTheCrlNumber) {
+  ASSERT_EQ(cert({"ca", "init", "--out", "ca"}).exit_code, 0);
+  for (const char* key : {"aaaa1111", "bbbb2222", "cccc3333"})
+    ASSERT_EQ(cert({"issue", "device", key, "--ca", "ca", "--out", "d"}).exit_code, 0);
+  ASSERT_EQ(cert({"revoke", "bbbb2222", "--ca", "ca"}).exit_code, 0);
+  ASSERT_EQ(cert({"crl", "--ca", "ca", "-o", "one.crl"}).exit_code, 0);
+  ASSERT_EQ(cert({"crl", "--ca", "ca", "-o", "two.crl"}).exit_code, 0);
+  const auto before = cert_json({"list", "--ca", "ca", "--include-revoked"});
+
+  EXPECT_EQ(json_of(cert_db({"list", "--ca", "ca", "--output", "json"})).size(), 0u)
+      << "the database index starts empty";
+  const auto first = json_of(cert_db({"index", "import", "--ca", "ca", "--output", "json"}));
+  EXPECT_EQ(first["added"], 3);
+  EXPECT_EQ(first["revoked"], 1);
+  EXPECT_EQ(first["crl_number"], 2);
+  const auto again = json_of(cert_db({"index", "import", "--ca", "ca", "--output", "json"}));
+  EXPECT_EQ(again["added"], 0);
+  EXPECT_EQ(again["unchanged"], 3);
+
+  const auto after =
+      json_of(cert_db({"list", "--ca", "ca", "--include-revoked", "--output", "json"}));
+  EXPECT_EQ(after, before) << "the same certificates, the same states";
+
+  // New work goes to the database only; the files stay as they were.
+  const auto index_file = core::read_file(path("ca/index.jsonl"), 1 << 20).take();
+  ASSERT_EQ(cert_db({"issue", "device", "dddd4444", "--ca", "ca", "--out", "d"}).exit_code, 0);
+  ASSERT_EQ(cert_db({"revoke", "cccc3333", "--ca", "ca"}).exit_code, 0);
+  ASSERT_EQ(cert_db({"crl", "--ca", "ca", "-o", "three.crl"}).exit_code, 0);
+  EXPECT_EQ(core::read_file(path("ca/index.jsonl"), 1 << 20).take(), index_file);
+  EXPECT_EQ(json_of(cert_db({"list", "--ca", "ca", "--output", "json"})).size(), 2u);
+  const auto number = openssl({"crl", "-noout", "-crlnumber", "-in", "three.crl"});
+  EXPECT_EQ(number.out, "crlNumber=0x03\n") << "never below the file's number";
+  const auto listed = openssl({"crl", "-noout", "-text", "-in", "three.crl"}).out;
+  std::size_t serials = 0;
+  for (auto at = listed.find("Serial Number:"); at != std::string::npos;
+       at = listed.find("Serial Number:", at + 1))
+    ++serials;
+  EXPECT_EQ(serials, 2u) << "the imported revocation and the new one\n" << listed;
+
+  const auto refused = cert({"list", "--ca", "ca", "--ca-index", "sql"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_TRUE(contains(refused.err, "--ca-index")) << refused.err;
 }
 
 }  // namespace
